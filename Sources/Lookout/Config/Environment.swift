@@ -1,0 +1,7 @@
+import Foundation
+
+public enum Environment {
+    public static func variables() -> [String: String] {
+        ProcessInfo.processInfo.environment
+    }
+}

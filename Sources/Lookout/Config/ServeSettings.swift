@@ -1,0 +1,72 @@
+import HTTP
+import Net
+import Redis
+
+/// Everything `lookout serve` needs, validated.
+public struct ServeSettings: Sendable {
+    public var bind: String
+    public var port: UInt16
+    public var databaseURL: String
+    public var redisURL: RedisURL
+    public var resources: String
+    public var server: HTTPServerConfiguration
+    public var statementTimeoutMilliseconds: Int
+    public var databasePoolSize: Int
+    public var accessLog: Bool
+
+    public static let specs: [OptionSpec] = [
+        OptionSpec("bind", env: "LOOKOUT_BIND", default: "127.0.0.1", value: "ADDR", help: "address to listen on (numeric IPv4/IPv6, or localhost)"),
+        OptionSpec("port", env: "LOOKOUT_PORT", default: "8080", value: "N", help: "TCP port (0 picks a free one)"),
+        OptionSpec("database-url", env: "LOOKOUT_DATABASE_URL", default: "postgresql://lookout@127.0.0.1:5432/lookout", value: "URL",
+                   help: "PostgreSQL connection URI or key=value string"),
+        OptionSpec("redis-url", env: "LOOKOUT_REDIS_URL", default: "redis://127.0.0.1:6379", value: "URL", help: "Redis URL redis://[:password@]host[:port][/db]"),
+        OptionSpec("resources", env: "LOOKOUT_RESOURCES", default: "", value: "DIR", help: "folder holding Templates/ and Public/ (default: found from the working directory or the executable)"),
+        OptionSpec("threads", env: "LOOKOUT_THREADS", default: "16", value: "N", help: "request threads (bounds concurrent handlers, not connections)"),
+        OptionSpec("max-connections", env: "LOOKOUT_MAX_CONNECTIONS", default: "10000", value: "N", help: "open connections before new ones get 503"),
+        OptionSpec("max-body-bytes", env: "LOOKOUT_MAX_BODY_BYTES", default: "16777216", value: "N", help: "largest request body (413 above)"),
+        OptionSpec("max-header-bytes", env: "LOOKOUT_MAX_HEADER_BYTES", default: "32768", value: "N", help: "largest header section (431 above)"),
+        OptionSpec("header-timeout", env: "LOOKOUT_HEADER_TIMEOUT", default: "10", value: "SECONDS", help: "time for a request head to arrive whole"),
+        OptionSpec("idle-timeout", env: "LOOKOUT_IDLE_TIMEOUT", default: "60", value: "SECONDS", help: "idle keep-alive connections are closed after this"),
+        OptionSpec("write-timeout", env: "LOOKOUT_WRITE_TIMEOUT", default: "30", value: "SECONDS", help: "give up on a client that stops reading"),
+        OptionSpec("shutdown-grace", env: "LOOKOUT_SHUTDOWN_GRACE", default: "10", value: "SECONDS", help: "time in-flight requests get on SIGTERM"),
+        OptionSpec("statement-timeout", env: "LOOKOUT_STATEMENT_TIMEOUT_MS", default: "5000", value: "MS", help: "PostgreSQL statement_timeout for every query"),
+        OptionSpec("db-pool-size", env: "LOOKOUT_DB_POOL_SIZE", default: "10", value: "N", help: "PostgreSQL connections at most"),
+        OptionSpec("access-log", env: "LOOKOUT_ACCESS_LOG", default: "on", value: "on|off", help: "one JSON line per request on stdout"),
+    ]
+
+    public init(arguments: [String], environment: [String: String]) throws(SettingsError) {
+        let options = try OptionValues.parse(arguments, specs: Self.specs, environment: environment, command: "serve")
+        bind = options.string("bind")
+        guard SocketAddress(host: bind, port: 0) != nil else {
+            throw SettingsError("\(options.source("bind")): '\(bind)' is not a numeric IP address or localhost")
+        }
+        port = UInt16(try options.int("port", in: 0...65535))
+        databaseURL = options.string("database-url")
+        guard Self.looksLikeConninfo(databaseURL) else {
+            throw SettingsError("\(options.source("database-url")): expected postgresql://... or key=value pairs")
+        }
+        guard let redis = RedisURL(options.string("redis-url")) else {
+            throw SettingsError("\(options.source("redis-url")): expected redis://[:password@]host[:port][/db], got '\(options.string("redis-url"))'")
+        }
+        redisURL = redis
+        resources = try Resources.locate(explicit: options.string("resources"), source: options.source("resources"))
+        statementTimeoutMilliseconds = try options.int("statement-timeout", in: 1...3_600_000)
+        databasePoolSize = try options.int("db-pool-size", in: 1...500)
+        accessLog = try options.bool("access-log")
+        let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,
+                                      maxHeaderBytes: try options.int("max-header-bytes", in: 1024...1_048_576),
+                                      maxHeaderCount: 100,
+                                      maxBodyBytes: try options.int("max-body-bytes", in: 0...1_073_741_824))
+        server = HTTPServerConfiguration(host: bind, port: port, limits: limits,
+                                         workerThreads: try options.int("threads", in: 1...1024),
+                                         maxConnections: try options.int("max-connections", in: 1...1_000_000),
+                                         headerTimeout: try options.seconds("header-timeout"),
+                                         idleTimeout: try options.seconds("idle-timeout"),
+                                         writeTimeout: try options.seconds("write-timeout"),
+                                         shutdownGrace: try options.seconds("shutdown-grace"))
+    }
+
+    static func looksLikeConninfo(_ text: String) -> Bool {
+        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") || text.contains("=")
+    }
+}

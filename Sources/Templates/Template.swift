@@ -1,0 +1,42 @@
+/// A parsed template: a mustache-like language kept small on purpose.
+///
+///     {{name}}  {{a.b}}  {{.}}     a value, HTML-escaped
+///     {{{name}}}  {{& name}}       a value, unescaped (only for markup the app made)
+///     {{#name}}...{{/name}}        a section: once per list item, once for a truthy value
+///     {{^name}}...{{/name}}        an inverted section: when the value is missing or falsy
+///     {{> partial}}                another template of the library
+///     {{! comment }}
+///
+/// Tags alone on their line (sections, comments, partials) take the line with them.
+public struct Template: Sendable {
+    indirect enum Node: Sendable {
+        case text([UInt8])
+        case variable([String], escaped: Bool)
+        case section([String], [Node], inverted: Bool)
+        case partial(String, line: Int, column: Int)
+    }
+
+    public let name: String
+    let nodes: [Node]
+
+    public init(name: String, source: String) throws(TemplateError) {
+        self.name = name
+        nodes = try TemplateParser(name: name, source: source).parse()
+    }
+
+    /// Names of the partials this template includes, with where, for load-time checking.
+    var partialReferences: [(name: String, line: Int, column: Int)] {
+        var found: [(String, Int, Int)] = []
+        func walk(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .partial(let name, let line, let column): found.append((name, line, column))
+                case .section(_, let children, _): walk(children)
+                default: break
+                }
+            }
+        }
+        walk(nodes)
+        return found
+    }
+}

@@ -1,0 +1,97 @@
+// lookout: the command line. Parses the command, reports bad settings in one line with
+// exit code 2, and runs the server until SIGINT or SIGTERM.
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTP
+import Lookout
+import Net
+
+let usage = """
+    lookout \(LookoutVersion.current): the system-monitoring console
+
+    Usage: lookout COMMAND [OPTIONS]
+
+    Commands:
+      serve      run the web console, the JSON API, /health and /metrics
+      version    print the version
+      help       show this help; `lookout COMMAND --help` shows a command's options
+
+    Settings come from flags or from LOOKOUT_* environment variables (flags win).
+
+    """
+
+let serveUsage = """
+    Usage: lookout serve [OPTIONS]
+
+    Runs the console. SIGINT/SIGTERM stop accepting, let in-flight requests finish, exit 0.
+
+    Options:
+    \(OptionValues.help(ServeSettings.specs))
+
+    """
+
+func fail(_ message: String) -> Never {
+    StandardStreams.writeError("lookout: \(message)\n")
+    exit(2)
+}
+
+func serve(_ arguments: [String]) -> Never {
+    if arguments.contains("--help") || arguments.contains("-h") {
+        StandardStreams.writeOutput(serveUsage)
+        exit(0)
+    }
+    let settings: ServeSettings
+    let server: LookoutServer
+    do {
+        settings = try ServeSettings(arguments: arguments, environment: Environment.variables())
+        server = try LookoutServer(settings: settings)
+    } catch {
+        fail(String(describing: error))
+    }
+    // Signals are taken by one thread with sigwait: block them before any thread starts,
+    // so every thread inherits the mask.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+    let address: SocketAddress
+    do {
+        address = try server.start()
+    } catch {
+        fail("cannot listen on \(settings.bind):\(settings.port): \(error)")
+    }
+    StandardStreams.writeError("lookout \(LookoutVersion.current) listening on http://\(address)\n")
+
+    var received: Int32 = 0
+    sigwait(&signals, &received)
+    StandardStreams.writeError("lookout: signal \(received), finishing in-flight requests\n")
+    let blocked = signals
+    OSThread.spawn(name: "second-signal") {
+        var again: Int32 = 0
+        var set = blocked
+        sigwait(&set, &again)
+        StandardStreams.writeError("lookout: second signal, exiting now\n")
+        exit(1)
+    }
+    server.beginShutdown()
+    server.waitUntilStopped()
+    StandardStreams.writeError("lookout: stopped\n")
+    exit(0)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case nil, "help", "--help", "-h":
+    StandardStreams.writeOutput(usage)
+    exit(arguments.isEmpty ? 2 : 0)
+case "version", "--version":
+    StandardStreams.writeOutput("lookout \(LookoutVersion.current)\n")
+    exit(0)
+case "serve":
+    serve(Array(arguments.dropFirst()))
+case let other?:
+    fail("unknown command '\(other)' (see lookout --help)")
+}

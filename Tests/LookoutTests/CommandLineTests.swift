@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@Suite("lookout command line")
+struct CommandLineTests {
+    @Test func helpListsTheCommands() throws {
+        let result = try runLookout(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("serve"))
+        let serve = try runLookout(["serve", "--help"])
+        #expect(serve.status == 0)
+        for flag in ["--bind", "--port", "--database-url", "--redis-url", "LOOKOUT_DATABASE_URL", "LOOKOUT_PORT"] {
+            #expect(serve.stdout.contains(flag), "serve --help mentions \(flag)")
+        }
+    }
+
+    @Test(arguments: [
+        (["serve", "--port", "http"], [String: String](), "--port: expected a whole number from 0 to 65535, got 'http'"),
+        (["serve", "--port", "70000"], [:], "--port: expected a whole number from 0 to 65535, got '70000'"),
+        (["serve"], ["LOOKOUT_PORT": "-1"], "LOOKOUT_PORT: expected a whole number from 0 to 65535, got '-1'"),
+        (["serve", "--bind", "example.com"], [:], "--bind: 'example.com' is not a numeric IP address or localhost"),
+        (["serve"], ["LOOKOUT_REDIS_URL": "http://x"], "LOOKOUT_REDIS_URL: expected redis://[:password@]host[:port][/db], got 'http://x'"),
+        (["serve"], ["LOOKOUT_DATABASE_URL": "mysql"], "LOOKOUT_DATABASE_URL: expected postgresql://... or key=value pairs"),
+        (["serve", "--frobnicate"], [:], "lookout serve: unknown option '--frobnicate' (see lookout serve --help)"),
+        (["serve", "--port"], [:], "lookout serve: --port needs a value"),
+        (["serve", "--header-timeout", "0"], [:], "--header-timeout: expected a number of seconds above 0, got '0'"),
+        (["launch"], [:], "unknown command 'launch' (see lookout --help)"),
+    ])
+    func badSettingsGetOneLineAndExitCode2(arguments: [String], environment: [String: String], message: String) throws {
+        let result = try runLookout(arguments, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stderr == "lookout: \(message)\n")
+    }
+
+    @Test func sigtermStopsTheServerWithExitCode0() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestServices.lookoutBinary)
+        process.arguments = ["serve", "--port", "0", "--access-log", "off"]
+        var env = ProcessInfo.processInfo.environment
+        env["LOOKOUT_RESOURCES"] = TestServices.packageRoot
+        process.environment = env
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the "listening" line.
+        var seen = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !seen.contains("listening on"), Date() < deadline {
+            seen += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        #expect(seen.contains("listening on http://127.0.0.1:"))
+        process.terminate()   // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
+}

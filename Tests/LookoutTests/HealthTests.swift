@@ -1,0 +1,113 @@
+import Foundation
+import HTTP
+import Lookout
+import Net
+import Testing
+import TestSupport
+
+/// Runs the whole application in-process on a free port.
+func startLookout(redisURL: String? = nil, databaseURL: String? = nil) throws -> (LookoutServer, UInt16) {
+    let settings = try ServeSettings(arguments: ["--port", "0", "--access-log", "off", "--resources", TestServices.packageRoot],
+                                     environment: ["LOOKOUT_DATABASE_URL": try databaseURL ?? TestServices.databaseURL(),
+                                                   "LOOKOUT_REDIS_URL": try redisURL ?? TestServices.redisURL()])
+    let server = try LookoutServer(settings: settings)
+    let address = try server.start()
+    return (server, address.port)
+}
+
+func get(_ port: UInt16, _ path: String) throws -> RawResponse {
+    let client = try RawClient(port: port)
+    defer { client.close() }
+    try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    return try client.readResponse()
+}
+
+@Suite("Health against the real PostgreSQL and Redis", .serialized)
+struct HealthTests {
+    @Test func healthyWhenBothAnswer() throws {
+        let (server, port) = try startLookout()
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let response = try get(port, "/health")
+        #expect(response.status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        #expect(json["status"] as? String == "healthy")
+        #expect(json["version"] as? String == LookoutVersion.current)
+        #expect((json["timestamp"] as? String)?.hasSuffix("Z") == true)
+        let checks = try #require(json["checks"] as? [String: [String: Any]])
+        #expect(checks["database"]?["status"] as? String == "healthy")
+        #expect(checks["database"]?["response_time_ms"] is Double)
+        #expect(checks["redis"]?["status"] as? String == "healthy")
+        #expect(checks["api"]?["uptime_seconds"] is Int)
+        #expect(json["failing"] == nil)
+    }
+
+    @Test func unhealthyWith503NamingRedisWhenRedisIsDown() throws {
+        let (server, port) = try startLookout(redisURL: "redis://127.0.0.1:1")
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let response = try get(port, "/health")
+        #expect(response.status == 503)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        #expect(json["status"] as? String == "unhealthy")
+        #expect(json["failing"] as? [String] == ["redis"])
+        let checks = try #require(json["checks"] as? [String: [String: Any]])
+        #expect(checks["database"]?["status"] as? String == "healthy")
+        #expect(checks["redis"]?["status"] as? String == "unhealthy")
+        #expect((checks["redis"]?["error"] as? String)?.contains("Redis connection failed") == true)
+    }
+
+    @Test func unhealthyNamingTheDatabaseWithoutLeakingItsMessage() throws {
+        let (server, port) = try startLookout(databaseURL: "postgresql://nobody@127.0.0.1:1/none")
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let response = try get(port, "/health")
+        #expect(response.status == 503)
+        #expect(response.text.contains("\"failing\":[\"database\"]"))
+        #expect(!response.text.contains("127.0.0.1"))
+    }
+
+    @Test func componentEndpoints() throws {
+        let (server, port) = try startLookout()
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let database = try get(port, "/api/v1/health/database")
+        #expect(database.status == 200)
+        #expect(database.text.contains("\"connection_pool\":{\"active\":"))
+        let redis = try get(port, "/api/v1/health/redis")
+        #expect(redis.status == 200)
+        #expect(redis.text.contains("\"connected_clients\":"))
+    }
+
+    @Test func overviewPageRendersInTheLayoutWithRefreshControl() throws {
+        let (server, port) = try startLookout()
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let live = try get(port, "/dashboard/system")
+        #expect(live.status == 200)
+        #expect(live.text.contains("<meta http-equiv=\"refresh\" content=\"5\">"))
+        #expect(live.text.contains("href=\"/dashboard/system?refresh=off\">Pause</a>"))
+        #expect(live.headers["Content-Security-Policy"]?.contains("frame-ancestors 'none'") == true)
+        let paused = try get(port, "/dashboard/system?refresh=off")
+        #expect(!paused.text.contains("http-equiv=\"refresh\""))
+        #expect(paused.text.contains(">Resume</a>"))
+        #expect(paused.text.contains("href=\"/dashboard/system/queues?refresh=off\""))
+    }
+
+    @Test func errorPagesUseTheLayoutAndNeverLeakDetails() throws {
+        let (server, port) = try startLookout()
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let missing = try get(port, "/dashboard/system/nowhere")
+        #expect(missing.status == 404)
+        #expect(missing.text.contains("<nav class=\"top\">"))
+        #expect(missing.headers["X-Request-ID"].map { missing.text.contains($0) } == true)
+        let api = try get(port, "/api/v1/nowhere")
+        #expect(api.status == 404)
+        #expect(api.headers["Content-Type"] == "application/json")
+    }
+
+    @Test func staticFilesAreServedUnderPublic() throws {
+        let (server, port) = try startLookout()
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let css = try get(port, "/public/css/lookout.css")
+        #expect(css.status == 200)
+        #expect(css.text.contains("prefers-color-scheme: dark"))
+        #expect(try get(port, "/public/%2e%2e/Package.swift").status == 404)
+        #expect(try get(port, "/public/../Package.swift").status == 404)
+    }
+}
