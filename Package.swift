@@ -17,7 +17,7 @@ let package = Package(
 
         .target(name: "CSystem"),
         .target(name: "Net", dependencies: ["CSystem"]),
-        .target(name: "HTTP", dependencies: ["Net"]),
+        .target(name: "HTTP", dependencies: ["Net", "CSystem"]),
         .target(name: "Web", dependencies: ["HTTP"]),
         .target(name: "Templates"),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),

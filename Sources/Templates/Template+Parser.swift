@@ -149,12 +149,12 @@ struct TemplateParser {
                 case .comment:
                     continue
                 case .variable, .raw:
-                    nodes.append(.variable(Self.path(tagName), escaped: kind == .variable))
+                    nodes.append(.variable(Template.Name(tagName), escaped: kind == .variable))
                 case .partial:
                     nodes.append(.partial(tagName, line: line, column: column))
                 case .section, .inverted:
                     let children = try build(&index, tokens: tokens, closing: (tagName, line, column))
-                    nodes.append(.section(Self.path(tagName), children, inverted: kind == .inverted))
+                    nodes.append(.section(Template.Name(tagName), children, inverted: kind == .inverted))
                 case .close:
                     guard let closing else { throw error(line, column, "'{{/\(tagName)}}' closes no open section") }
                     guard closing.name == tagName else {
@@ -168,9 +168,6 @@ struct TemplateParser {
         return nodes
     }
 
-    static func path(_ name: String) -> [String] {
-        name == "." ? ["."] : name.split(separator: ".").map(String.init)
-    }
 }
 
 extension String {

@@ -2,74 +2,105 @@ extension Template {
     /// Renders with `context`; partials are looked up through `partials`.
     func render(_ context: TemplateValue, into out: inout [UInt8], partials: (String) -> Template?) {
         var stack = [context]
-        Self.render(nodes, stack: &stack, into: &out, partials: partials, depth: 0)
+        render(0..<program.ops.count, stack: &stack, into: &out, partials: partials, depth: 0)
     }
 
     private static let maxPartialDepth = 32
 
-    private static func render(_ nodes: [Node], stack: inout [TemplateValue], into out: inout [UInt8],
-                               partials: (String) -> Template?, depth: Int) {
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                out.append(contentsOf: bytes)
-            case .variable(let path, let escaped):
-                guard let value = lookup(path, in: stack) else { continue }
-                append(value, escaped: escaped, to: &out)
-            case .section(let path, let children, let inverted):
-                let value = lookup(path, in: stack) ?? .null
-                if inverted {
-                    if !value.isTruthy { render(children, stack: &stack, into: &out, partials: partials, depth: depth) }
-                    continue
-                }
-                guard value.isTruthy else { continue }
-                if case .list(let items) = value {
-                    for item in items {
-                        stack.append(item)
-                        render(children, stack: &stack, into: &out, partials: partials, depth: depth)
+    private func render(_ range: Range<Int>, stack: inout [TemplateValue], into out: inout [UInt8],
+                        partials: (String) -> Template?, depth: Int) {
+        program.ops.withUnsafeBufferPointer { ops in
+            var index = range.lowerBound
+            while index < range.upperBound {
+                let op = ops[index]
+                index += 1
+                switch op {
+                case .text(let start, let end):
+                    program.text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+                case .variable(let name, let escaped):
+                    guard let value = Self.lookup(program.names[name], in: stack) else { continue }
+                    Self.append(value, escaped: escaped, to: &out)
+                case .section(let name, let end, let inverted):
+                    let body = index..<end
+                    index = end
+                    let value = Self.lookup(program.names[name], in: stack) ?? .null
+                    if inverted {
+                        if !value.isTruthy { render(body, stack: &stack, into: &out, partials: partials, depth: depth) }
+                        continue
+                    }
+                    guard value.isTruthy else { continue }
+                    if case .list(let items) = value {
+                        for item in items {
+                            stack.append(item)
+                            render(body, stack: &stack, into: &out, partials: partials, depth: depth)
+                            stack.removeLast()
+                        }
+                    } else {
+                        stack.append(value)
+                        render(body, stack: &stack, into: &out, partials: partials, depth: depth)
                         stack.removeLast()
                     }
-                } else {
-                    stack.append(value)
-                    render(children, stack: &stack, into: &out, partials: partials, depth: depth)
-                    stack.removeLast()
+                case .partial(let which):
+                    // Load-time checks make a missing partial impossible; the depth bound stops a
+                    // partial that includes itself from recursing forever.
+                    guard depth < Self.maxPartialDepth, let partial = partials(program.partials[which]) else { continue }
+                    partial.render(0..<partial.program.ops.count, stack: &stack, into: &out, partials: partials, depth: depth + 1)
                 }
-            case .partial(let name, _, _):
-                // Load-time checks make a missing partial impossible; the depth bound stops a
-                // partial that includes itself from recursing forever.
-                guard depth < maxPartialDepth, let partial = partials(name) else { continue }
-                render(partial.nodes, stack: &stack, into: &out, partials: partials, depth: depth + 1)
             }
         }
     }
 
     /// Resolves "a.b.c" against the innermost context that has "a"; "." is the current item.
-    private static func lookup(_ path: [String], in stack: [TemplateValue]) -> TemplateValue? {
-        if path == ["."] { return stack.last }
-        guard let first = path.first else { return nil }
-        for context in stack.reversed() {
-            guard var value = context.member(first) else { continue }
-            for name in path.dropFirst() {
-                guard let next = value.member(name) else { return nil }
-                value = next
+    private static func lookup(_ name: Name, in stack: [TemplateValue]) -> TemplateValue? {
+        if name.isCurrent { return stack.last }
+        var index = stack.count - 1
+        while index >= 0 {
+            if case .fields(let object) = stack[index], var value = object[name.first] {
+                for part in name.rest {
+                    guard let next = value.member(part) else { return nil }
+                    value = next
+                }
+                return value
             }
-            return value
+            index -= 1
         }
         return nil
     }
 
     private static func append(_ value: TemplateValue, escaped: Bool, to out: inout [UInt8]) {
         switch value {
-        case .null, .list, .object:
+        case .null, .list, .fields:
             return
         case .bool(let b):
             out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i):
-            out.append(contentsOf: String(i).utf8)
+            appendDecimal(i, to: &out)
         case .string(let s):
             if escaped { HTMLEscape.append(s, to: &out) } else { out.append(contentsOf: s.utf8) }
         case .html(let s):
             out.append(contentsOf: s.utf8)
         }
+    }
+}
+
+/// Writes an integer's decimal digits without making a String.
+func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    if value < 0 {
+        out.append(UInt8(ascii: "-"))
+        if value == Int.min {
+            out.append(contentsOf: "9223372036854775808".utf8)
+            return
+        }
+    }
+    var v = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+        repeat {
+            buffer[23 - count] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+            v /= 10
+            count += 1
+        } while v > 0
+        out.append(contentsOf: buffer[(24 - count)...])
     }
 }

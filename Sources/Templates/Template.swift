@@ -9,19 +9,35 @@
 ///
 /// Tags alone on their line (sections, comments, partials) take the line with them.
 public struct Template: Sendable {
+    /// A name resolved once at parse time: "." or "first.rest.rest".
+    struct Name: Sendable {
+        let first: String
+        let rest: [String]
+        let isCurrent: Bool
+
+        init(_ text: String) {
+            isCurrent = text == "."
+            let parts = text.split(separator: ".").map(String.init)
+            first = parts.first ?? text
+            rest = Array(parts.dropFirst())
+        }
+    }
+
     indirect enum Node: Sendable {
         case text([UInt8])
-        case variable([String], escaped: Bool)
-        case section([String], [Node], inverted: Bool)
+        case variable(Name, escaped: Bool)
+        case section(Name, [Node], inverted: Bool)
         case partial(String, line: Int, column: Int)
     }
 
     public let name: String
     let nodes: [Node]
+    let program: Program
 
     public init(name: String, source: String) throws(TemplateError) {
         self.name = name
         nodes = try TemplateParser(name: name, source: source).parse()
+        program = Program(nodes)
     }
 
     /// Names of the partials this template includes, with where, for load-time checking.

@@ -8,17 +8,22 @@ public indirect enum TemplateValue: Sendable, ExpressibleByStringLiteral, Expres
     /// Markup that is already safe (rendered by a template); shown unescaped even by {{name}}.
     case html(String)
     case list([TemplateValue])
-    case object([String: TemplateValue])
+    case fields(TemplateObject)
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: TemplateValue...) { self = .list(elements) }
     public init(dictionaryLiteral elements: (String, TemplateValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .fields(TemplateObject(elements))
     }
 
     public init(_ value: String?) { self = value.map(TemplateValue.string) ?? .null }
+
+    /// An object from a dictionary.
+    public static func object(_ fields: [String: TemplateValue]) -> TemplateValue {
+        .fields(TemplateObject(fields.map { ($0.key, $0.value) }))
+    }
 
     /// Sections render for truthy values: not null, not false, not "", not an empty list.
     var isTruthy: Bool {
@@ -28,20 +33,51 @@ public indirect enum TemplateValue: Sendable, ExpressibleByStringLiteral, Expres
         case .string(let s): return !s.isEmpty
         case .html(let s): return !s.isEmpty
         case .list(let items): return !items.isEmpty
-        case .int, .object: return true
+        case .int, .fields: return true
         }
     }
 
     func member(_ name: String) -> TemplateValue? {
-        if case .object(let fields) = self { return fields[name] }
+        if case .fields(let object) = self { return object[name] }
         return nil
     }
 
     /// A copy of this object with `name` set (or an object holding only `name`).
     public func setting(_ name: String, _ value: TemplateValue) -> TemplateValue {
-        var fields: [String: TemplateValue] = [:]
-        if case .object(let existing) = self { fields = existing }
-        fields[name] = value
-        return .object(fields)
+        var pairs: [(String, TemplateValue)] = []
+        if case .fields(let existing) = self { pairs = Array(zip(existing.keys, existing.values)) }
+        pairs.removeAll { $0.0 == name }
+        pairs.append((name, value))
+        return .fields(TemplateObject(pairs))
+    }
+}
+
+/// Named values, searched linearly: view-model objects have a handful of short keys, for
+/// which comparing strings beats hashing them (measured on the benchmark page).
+public final class TemplateObject: Sendable {
+    let keys: [String]
+    let values: [TemplateValue]
+
+    public init(_ pairs: [(String, TemplateValue)]) {
+        var keys: [String] = [], values: [TemplateValue] = []
+        keys.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            if let existing = keys.firstIndex(of: key) {
+                values[existing] = value   // the last of duplicate keys wins
+            } else {
+                keys.append(key)
+                values.append(value)
+            }
+        }
+        self.keys = keys
+        self.values = values
+    }
+
+    subscript(name: String) -> TemplateValue? {
+        keys.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices where buffer[index] == name { return values[index] }
+            return nil
+        }
     }
 }

@@ -123,6 +123,28 @@ struct ServerRobustnessTests {
         #expect(try slow.readResponse().text == "slow done")
     }
 
+    @Test func moreBlockedHandlersThanPollingThreadsStillLeaveRoomForOthers() throws {
+        var config = quickConfig()
+        config.pollingThreads = 2
+        config.workerThreads = 16
+        let server = try TestServer(configuration: config, responder: echo)
+        defer { server.stop() }
+        var slow: [RawClient] = []
+        for _ in 0..<6 {
+            let client = try server.connect()
+            try client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+            slow.append(client)
+        }
+        usleep(200_000)
+        let start = MonotonicClock.now()
+        let quick = try server.connect()
+        try quick.send("GET /quick HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try quick.readResponse().text == "GET /quick 0 ")
+        let elapsed = seconds(since: start)
+        #expect(elapsed < 0.3, "a quick request waited \(elapsed) s behind six blocked handlers")
+        for client in slow { #expect(try client.readResponse().text == "slow done") }
+    }
+
     @Test func gracefulShutdownFinishesInFlightRequestsAndRefusesNewOnes() throws {
         let server = try TestServer(configuration: quickConfig(), responder: echo)
         let inFlight = try server.connect()

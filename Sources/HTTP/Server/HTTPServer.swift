@@ -24,6 +24,7 @@ public final class HTTPServer: @unchecked Sendable {
     private let runningThreads = Atomic<Int>(0)
     private let stopSignal = Mutex<Bool>(false)
     private var drainDeadline: UInt64 = 0
+    private let scheduler: WorkerScheduler
     private static let listenerToken = UInt64.max
 
     public init(configuration: HTTPServerConfiguration, responder: HTTPResponder, accessLog: AccessLogSink? = nil) throws {
@@ -31,6 +32,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.responder = responder
         self.accessLog = accessLog
         poller = try Poller()
+        scheduler = WorkerScheduler(threads: max(1, configuration.workerThreads), pollers: configuration.pollingThreads)
     }
 
     public var openConnections: Int { table.count }
@@ -50,11 +52,17 @@ public final class HTTPServer: @unchecked Sendable {
         for index in 0..<max(1, configuration.workerThreads) {
             runningThreads.add(1, ordering: .relaxed)
             OSThread.spawn(name: "http-worker-\(index)") { [self] in
-                workerLoop()
+                workerLoop(index)
                 runningThreads.subtract(1, ordering: .relaxed)
             }
         }
         OSThread.spawn(name: "http-sweeper") { [self] in sweeperLoop() }
+        OSThread.spawn(name: "http-monitor") { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                usleep(2_000)
+                scheduler.rebalance()
+            }
+        }
         return bound
     }
 
@@ -81,18 +89,25 @@ public final class HTTPServer: @unchecked Sendable {
 
     // MARK: - Workers
 
-    private func workerLoop() {
+    private func workerLoop(_ index: Int) {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { scratch.deallocate() }
-        while !stopped.load(ordering: .relaxed) {
+        let isStopped = { self.stopped.load(ordering: .relaxed) }
+        scheduler.register(index)
+        guard scheduler.acquireSlot(stopped: isStopped) else { return }
+        while !isStopped() {
             guard let event = poller.waitForOne(timeoutMilliseconds: 250) else { continue }
+            scheduler.handlerStarted(index)
             if event.token == Self.listenerToken {
                 acceptPending()
-                continue
+            } else if let connection = table.claim(Int32(truncatingIfNeeded: event.token)) {
+                serve(connection, scratch: scratch)
             }
-            guard let connection = table.claim(Int32(truncatingIfNeeded: event.token)) else { continue }
-            serve(connection, scratch: scratch)
+            if scheduler.handlerFinished(index) {
+                guard scheduler.acquireSlot(stopped: isStopped) else { return }
+            }
         }
+        scheduler.releaseSlot()
     }
 
     private func acceptPending() {
