@@ -29,11 +29,15 @@ public struct HTTPRequestHeadParser: Sendable {
     public mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Result {
         var i = scanned
         let end = buffer.count
+        // Limits are checked at every byte, so the verdict never depends on how the input
+        // was split into reads (the fuzz target checks exactly that).
         while i < end {
+            guard i < limits.maxHeaderBytes else { return .failure(.headerSectionTooLarge) }
             let byte = buffer[i]
             if byte == ASCII.cr {
                 guard i + 1 < end else { break }
                 guard buffer[i + 1] == ASCII.lf else { return .failure(.malformed("bare CR in header section")) }
+                guard i + 1 < limits.maxHeaderBytes else { return .failure(.headerSectionTooLarge) }
                 let lineLength = i - lineStart
                 if requestLineEnd == nil {
                     if lineLength == 0 {
@@ -41,13 +45,10 @@ public struct HTTPRequestHeadParser: Sendable {
                         guard lineStart < 8 else { return .failure(.malformed("too many empty lines before the request")) }
                         requestLineStart = i + 2
                     } else {
-                        guard lineLength <= limits.maxRequestLineBytes else { return .failure(.requestLineTooLong) }
                         requestLineEnd = i
                     }
                 } else if lineLength == 0 {
-                    let consumed = i + 2
-                    guard consumed <= limits.maxHeaderBytes else { return .failure(.headerSectionTooLarge) }
-                    return finish(buffer, consumed: consumed)
+                    return finish(buffer, consumed: i + 2)
                 } else {
                     headerLines += 1
                     guard headerLines <= limits.maxHeaderCount else { return .failure(.tooManyHeaders) }
@@ -56,13 +57,12 @@ public struct HTTPRequestHeadParser: Sendable {
                 lineStart = i
                 continue
             }
+            if requestLineEnd == nil, i - lineStart >= limits.maxRequestLineBytes { return .failure(.requestLineTooLong) }
             if byte == ASCII.lf { return .failure(.malformed("bare LF in header section")) }
             if byte == 0 { return .failure(.malformed("NUL in header section")) }
             i += 1
         }
         scanned = i
-        if requestLineEnd == nil, i - lineStart > limits.maxRequestLineBytes { return .failure(.requestLineTooLong) }
-        if i > limits.maxHeaderBytes { return .failure(.headerSectionTooLarge) }
         return .needMore
     }
 

@@ -1,0 +1,122 @@
+"""Real-browser checks of Lookout's pages: Chromium driven through its WebDriver.
+
+Run by scripts/test against a live `lookout serve` (LOOKOUT_URL). Screenshots land in
+.build/screenshots/ so that a person can look at what was tested.
+"""
+import os
+import sys
+import unittest
+from urllib.parse import urlparse, parse_qs
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+BASE = os.environ.get("LOOKOUT_URL", "http://127.0.0.1:8080")
+SHOTS = os.environ.get("LOOKOUT_SCREENSHOTS", ".build/screenshots")
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(flag)
+    service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+class PagesInABrowser(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(SHOTS, exist_ok=True)
+        cls.driver = make_driver()
+        cls.driver.set_page_load_timeout(20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+    def test_overview_has_navigation_health_cards_and_live_refresh(self):
+        d = self.driver
+        d.get(BASE + "/")
+        self.assertTrue(d.current_url.endswith("/dashboard/system"), d.current_url)
+        self.assertEqual(d.title, "System overview · Lookout")
+        nav = [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav.top li a")]
+        self.assertEqual(nav, ["Overview", "Queues", "Infrastructure", "Logs"])
+        current = d.find_element(By.CSS_SELECTOR, "nav.top a[aria-current=page]")
+        self.assertEqual(current.text, "Overview")
+        cards = d.find_elements(By.CSS_SELECTOR, ".card.health")
+        self.assertEqual([c.find_element(By.TAG_NAME, "h2").text for c in cards], ["PostgreSQL", "Redis"])
+        for card in cards:
+            self.assertIn("green", card.get_attribute("class"))
+            self.assertRegex(card.find_element(By.CSS_SELECTOR, ".metric").text, r"^\d+\.\d\d ms$")
+        refresh = d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+        self.assertEqual(len(refresh), 1)
+        self.assertEqual(refresh[0].get_attribute("content"), "5")
+        # The stylesheet loaded: the nav bar is a flex row, not the browser default.
+        self.assertEqual(d.find_element(By.CSS_SELECTOR, "nav.top").value_of_css_property("display"), "flex")
+        self.shot("overview-light")
+
+    def test_refresh_can_be_paused_and_resumed_without_javascript(self):
+        d = self.driver
+        d.get(BASE + "/dashboard/system")
+        toggle = d.find_element(By.ID, "refresh-toggle")
+        self.assertEqual(toggle.text, "Pause")
+        toggle.click()
+        self.assertEqual(parse_qs(urlparse(d.current_url).query).get("refresh"), ["off"])
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"), [])
+        self.assertIn("paused", d.find_element(By.CSS_SELECTOR, ".refresh").text)
+        # Navigation keeps the pause.
+        queues = d.find_element(By.LINK_TEXT, "Queues").get_attribute("href")
+        self.assertTrue(queues.endswith("?refresh=off"), queues)
+        d.find_element(By.ID, "refresh-toggle").click()
+        self.assertNotIn("refresh=off", d.current_url)
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")), 1)
+
+    def test_page_works_with_javascript_disabled(self):
+        d = self.driver
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        try:
+            d.get(BASE + "/dashboard/system")
+            d.find_element(By.ID, "refresh-toggle").click()
+            self.assertIn("refresh=off", d.current_url)
+        finally:
+            d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    def test_dark_mode_follows_the_system_setting(self):
+        d = self.driver
+        d.get(BASE + "/dashboard/system?refresh=off")
+        light = d.find_element(By.TAG_NAME, "body").value_of_css_property("background-color")
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        try:
+            d.get(BASE + "/dashboard/system?refresh=off")
+            dark = d.find_element(By.TAG_NAME, "body").value_of_css_property("background-color")
+            self.shot("overview-dark")
+        finally:
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        self.assertNotEqual(light, dark)
+        self.assertEqual(dark, "rgba(13, 17, 23, 1)")
+
+    def test_not_found_page_is_a_styled_page_with_the_request_id(self):
+        d = self.driver
+        d.get(BASE + "/dashboard/system/no-such-page")
+        self.assertEqual(d.title, "404 Not Found · Lookout")
+        self.assertIn("404", d.find_element(By.CSS_SELECTOR, ".status-code").text)
+        footer = d.find_element(By.CSS_SELECTOR, "footer code").text
+        self.assertRegex(footer, r"^[A-Za-z0-9._:-]+$")
+        self.shot("not-found")
+
+    def test_health_json_is_readable_in_the_browser(self):
+        d = self.driver
+        d.get(BASE + "/health")
+        self.assertIn('"status":"healthy"', d.find_element(By.TAG_NAME, "body").text)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"browser: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed or result.testsRun == 0 else 0)
