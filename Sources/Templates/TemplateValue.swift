@@ -1,5 +1,5 @@
 /// The data a template renders: built by view models, never by the template itself.
-public indirect enum TemplateValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+public enum TemplateValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case null
     case bool(Bool)

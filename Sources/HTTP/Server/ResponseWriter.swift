@@ -18,48 +18,55 @@ struct ResponseWriter {
         let isHead = head?.method == "HEAD"
         let clientVersion = head?.version ?? .http1_1
         let allowsBody = HTTPStatus.allowsBody(response.status)
-        var text = "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\n"
-        text += "Date: \(HTTPDate.now())\r\n"
-        text += "X-Request-ID: \(requestID)\r\n"
+        let bodyBytes: [UInt8]
+        var streamed: (@Sendable (BodyWriter) throws -> Void)?
+        switch response.body {
+        case .bytes(let bytes): bodyBytes = allowsBody ? bytes : []
+        case .stream(let producer):
+            bodyBytes = []
+            if allowsBody { streamed = producer }
+        }
+        // The head is written straight into the bytes that go out, with the body behind it
+        // when it is small: one buffer, one send.
+        var out: [UInt8] = []
+        let inlineBody = !isHead && bodyBytes.count <= 64 * 1024
+        out.reserveCapacity(256 + (inlineBody ? bodyBytes.count : 0))
+        func line(_ name: String, _ value: String) {
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: [0x3A, 0x20])
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        out.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\n".utf8)
+        line("Date", HTTPDate.now())
+        line("X-Request-ID", requestID)
         for (name, value) in response.headers where !Self.serverOwned.contains(name.lowercasedASCII()) {
-            text += Self.clean(name) + ": " + Self.clean(value) + "\r\n"
+            line(Self.clean(name), Self.clean(value))
         }
         var close = !keepAlive
-        var streamed: (@Sendable (BodyWriter) throws -> Void)?
-        var bodyBytes: [UInt8] = []
-        switch response.body {
-        case .bytes(let bytes):
-            if allowsBody {
-                text += "Content-Length: \(bytes.count)\r\n"
-                bodyBytes = bytes
-            }
-        case .stream(let producer):
-            if allowsBody {
-                if clientVersion == .http1_1 {
-                    text += "Transfer-Encoding: chunked\r\n"
-                } else {
-                    close = true // HTTP/1.0 has no chunked coding: the end of the body is the close
-                }
-                streamed = producer
+        if case .bytes = response.body, allowsBody {
+            line("Content-Length", String(bodyBytes.count))
+        } else if streamed != nil {
+            if clientVersion == .http1_1 {
+                line("Transfer-Encoding", "chunked")
+            } else {
+                close = true // HTTP/1.0 has no chunked coding: the end of the body is the close
             }
         }
         if close {
-            text += "Connection: close\r\n"
+            line("Connection", "close")
         } else if clientVersion == .http1_0 {
-            text += "Connection: keep-alive\r\n"
+            line("Connection", "keep-alive")
         }
-        text += "\r\n"
+        out.append(contentsOf: [0x0D, 0x0A])
         outcome.mustClose = close
 
-        var out = Array(text.utf8)
-        if !isHead, !bodyBytes.isEmpty {
-            if bodyBytes.count <= 64 * 1024 {
-                out.append(contentsOf: bodyBytes)
-            } else {
-                try socket.sendAll(out, timeoutMilliseconds: timeoutMilliseconds)
-                outcome.bytesWritten += out.count
-                out = bodyBytes
-            }
+        if inlineBody {
+            out.append(contentsOf: bodyBytes)
+        } else if !isHead {
+            try socket.sendAll(out, timeoutMilliseconds: timeoutMilliseconds)
+            outcome.bytesWritten += out.count
+            out = bodyBytes
         }
         try socket.sendAll(out, timeoutMilliseconds: timeoutMilliseconds)
         outcome.bytesWritten += out.count
