@@ -79,6 +79,7 @@ if arguments.first == "--print-page" {
 var port: UInt16 = 9004
 var threads = 16
 var accessLog = false
+var pollers: Int?
 var index = 0
 while index < arguments.count {
     switch arguments[index] {
@@ -90,10 +91,14 @@ while index < arguments.count {
         guard let value = Int(arguments[index + 1]), value > 0 else { StandardStreams.writeError("lookout-bench: bad --threads\n"); exit(2) }
         threads = value
         index += 1
+    case "--pollers" where index + 1 < arguments.count:
+        guard let value = Int(arguments[index + 1]), value > 0 else { StandardStreams.writeError("lookout-bench: bad --pollers\n"); exit(2) }
+        pollers = value
+        index += 1
     case "--access-log":
         accessLog = true
     default:
-        StandardStreams.writeError("usage: lookout-bench --port N [--threads N] [--access-log] | --print-page\n")
+        StandardStreams.writeError("usage: lookout-bench --port N [--threads N] [--pollers N] [--access-log] | --print-page\n")
         exit(2)
     }
     index += 1
@@ -105,7 +110,7 @@ router.get("/hello") { _ in HTTPResponse(status: 200, contentType: "text/plain; 
 router.get("/page") { _ in .html(library.render("page", rows)) }
 
 do {
-    let server = try HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, workerThreads: threads),
+    let server = try HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, workerThreads: threads, pollingThreads: pollers),
                                 responder: WebApplication(router: router),
                                 accessLog: accessLog ? JSONLinesAccessLog() : nil)
     let address = try server.start()
