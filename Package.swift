@@ -22,7 +22,9 @@ let package = Package(
         .target(name: "Templates"),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Redis", dependencies: ["CHiredis"]),
-        .target(name: "Lookout", dependencies: ["Web", "Templates", "Postgres", "Redis"]),
+        // Migrations are .sql files compiled into the executable (nothing to ship beside it).
+        .target(name: "Lookout", dependencies: ["Web", "Templates", "Postgres", "Redis"],
+                resources: [.embedInCode("Storage/Migrations")]),
         .executableTarget(name: "lookout", dependencies: ["Lookout"]),
         .executableTarget(name: "lookout-bench", dependencies: ["Web", "Templates"]),
 

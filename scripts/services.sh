@@ -49,7 +49,9 @@ start_postgres() {
     fi
     local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1)
     if [[ $("${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'lookout'") != 1 ]]; then
-        "${psql[@]}" -c "CREATE ROLE lookout LOGIN CREATEROLE"
+        "${psql[@]}" -c "CREATE ROLE lookout LOGIN CREATEROLE CREATEDB"
+    else
+        "${psql[@]}" -c "ALTER ROLE lookout CREATEDB"   # the tests create throwaway databases
     fi
     if [[ $("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'lookout'") != 1 ]]; then
         "${psql[@]}" -c "CREATE DATABASE lookout OWNER lookout"

@@ -15,7 +15,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// milliseconds (0: none); connecting gives up after `connectTimeout` seconds.
     public init(url: String, connectTimeout: Int = 5, statementTimeout: Int = 5_000, applicationName: String = "lookout") throws(PostgresError) {
         let keys = ["dbname", "connect_timeout", "options", "application_name"]
-        let values = [url, String(connectTimeout), "-c statement_timeout=\(statementTimeout)", applicationName]
+        let values = [url, String(connectTimeout), "-c statement_timeout=\(statementTimeout) -c client_min_messages=warning", applicationName]
         let connection: OpaquePointer? = Self.withCStrings(keys) { keyPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keyPointers, valuePointers, 1)
@@ -50,6 +50,21 @@ public final class PostgresConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
             return Self.decode(result)
         default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+            throw PostgresError(isUsable ? .query : .connection, sqlState: state, serverMessage: message)
+        }
+    }
+
+    /// Runs a script of several statements (PQexec). Only for SQL that ships with Lookout
+    /// (migrations): it takes no parameters, so nothing from outside may ever reach it.
+    public func executeScript(_ sql: StaticOrBundledSQL) throws(PostgresError) {
+        guard let result = PQexec(handle, sql.text) else {
+            throw PostgresError(.connection, serverMessage: String(cString: PQerrorMessage(handle)).trimmingNewlines())
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
             throw PostgresError(isUsable ? .query : .connection, sqlState: state, serverMessage: message)
@@ -115,4 +130,13 @@ extension String {
         while let last = s.last, last == "\n" || last == " " { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// SQL text that is part of the program, never built from input: a marker type so that
+/// `executeScript` cannot be handed a string assembled at run time by accident.
+public struct StaticOrBundledSQL: Sendable, ExpressibleByStringLiteral {
+    let text: String
+    public init(stringLiteral value: StaticString) { text = "\(value)" }
+    /// SQL read from a file compiled into the executable.
+    public init(bundled text: String) { self.text = text }
 }

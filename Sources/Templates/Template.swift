@@ -2,7 +2,7 @@
 ///
 ///     {{name}}  {{a.b}}  {{.}}     a value, HTML-escaped
 ///     {{{name}}}  {{& name}}       a value, unescaped (only for markup the app made)
-///     {{#name}}...{{/name}}        a section: once per list item, once for a truthy value
+///     {{#name}}...{{/name}}        a section: once per list item, once for a truthy value (not 0, "", false, null)
 ///     {{^name}}...{{/name}}        an inverted section: when the value is missing or falsy
 ///     {{> partial}}                another template of the library
 ///     {{! comment }}

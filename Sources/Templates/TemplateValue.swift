@@ -25,7 +25,7 @@ public enum TemplateValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIn
         .fields(TemplateObject(fields.map { ($0.key, $0.value) }))
     }
 
-    /// Sections render for truthy values: not null, not false, not "", not an empty list.
+    /// Sections render for truthy values: not null, not false, not 0, not "", not an empty list.
     var isTruthy: Bool {
         switch self {
         case .null: return false
@@ -33,7 +33,8 @@ public enum TemplateValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIn
         case .string(let s): return !s.isEmpty
         case .html(let s): return !s.isEmpty
         case .list(let items): return !items.isEmpty
-        case .int, .fields: return true
+        case .int(let i): return i != 0
+        case .fields: return true
         }
     }
 

@@ -13,7 +13,10 @@ let usage = """
     Usage: lookout COMMAND [OPTIONS]
 
     Commands:
-      serve      run the web console, the JSON API, /health and /metrics
+      serve      run the web console, the JSON API and /health
+      demo       migrate, then serve with producers and workers on the five seed queues
+      migrate    apply the database migrations that are missing
+      reconcile  repair gaps between PostgreSQL and Redis once, and report
       version    print the version
       help       show this help; `lookout COMMAND --help` shows a command's options
 
@@ -36,7 +39,52 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-func serve(_ arguments: [String]) -> Never {
+let databaseUsage = """
+    Usage: lookout migrate|reconcile [OPTIONS]
+
+    Options:
+    \(OptionValues.help(DatabaseSettings.specs))
+
+    """
+
+func databaseSettings(_ arguments: [String], command: String) -> DatabaseSettings {
+    if arguments.contains("--help") || arguments.contains("-h") {
+        StandardStreams.writeOutput(databaseUsage)
+        exit(0)
+    }
+    do {
+        return try DatabaseSettings(arguments: arguments, environment: Environment.variables(), command: command)
+    } catch {
+        fail(String(describing: error))
+    }
+}
+
+func migrate(_ arguments: [String]) -> Never {
+    let settings = databaseSettings(arguments, command: "migrate")
+    do {
+        let applied = try Maintenance.migrate(settings) { migration in
+            StandardStreams.writeOutput("applying \(padded4(migration.version))_\(migration.name)\n")
+        }
+        StandardStreams.writeOutput(applied.isEmpty ? "database is up to date\n" : "applied \(applied.count) migration(s)\n")
+        exit(0)
+    } catch {
+        StandardStreams.writeError("lookout: migrate failed: \(error)\n")
+        exit(1)
+    }
+}
+
+func reconcile(_ arguments: [String]) -> Never {
+    let settings = databaseSettings(arguments, command: "reconcile")
+    do {
+        StandardStreams.writeOutput("\(try Maintenance.reconcile(settings))\n")
+        exit(0)
+    } catch {
+        StandardStreams.writeError("lookout: reconcile failed: \(error)\n")
+        exit(1)
+    }
+}
+
+func serve(_ arguments: [String], demo: Bool = false) -> Never {
     if arguments.contains("--help") || arguments.contains("-h") {
         StandardStreams.writeOutput(serveUsage)
         exit(0)
@@ -45,9 +93,23 @@ func serve(_ arguments: [String]) -> Never {
     let server: LookoutServer
     do {
         settings = try ServeSettings(arguments: arguments, environment: Environment.variables())
-        server = try LookoutServer(settings: settings)
     } catch {
         fail(String(describing: error))
+    }
+    do {
+        if demo {
+            _ = try Maintenance.migrate(settings.database) { migration in
+                StandardStreams.writeError("applying migration \(migration.version) \(migration.name)\n")
+            }
+        } else if let problem = Maintenance.migrationProblem(settings.database) {
+            fail(problem)
+        }
+        server = try LookoutServer(settings: settings, demo: demo)
+    } catch let error as SettingsError {
+        fail(error.message)
+    } catch {
+        StandardStreams.writeError("lookout: \(error)\n")
+        exit(1)
     }
     // Signals are taken by one thread with sigwait: block them before any thread starts,
     // so every thread inherits the mask.
@@ -63,7 +125,7 @@ func serve(_ arguments: [String]) -> Never {
     } catch {
         fail("cannot listen on \(settings.bind):\(settings.port): \(error)")
     }
-    StandardStreams.writeError("lookout \(LookoutVersion.current) listening on http://\(address)\n")
+    StandardStreams.writeError("lookout \(LookoutVersion.current) listening on http://\(address)\(demo ? " with demo traffic" : "")\n")
 
     var received: Int32 = 0
     sigwait(&signals, &received)
@@ -92,6 +154,17 @@ case "version", "--version":
     exit(0)
 case "serve":
     serve(Array(arguments.dropFirst()))
+case "demo":
+    serve(Array(arguments.dropFirst()), demo: true)
+case "migrate":
+    migrate(Array(arguments.dropFirst()))
+case "reconcile":
+    reconcile(Array(arguments.dropFirst()))
 case let other?:
     fail("unknown command '\(other)' (see lookout --help)")
+}
+
+func padded4(_ value: Int) -> String {
+    let digits = String(value)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }

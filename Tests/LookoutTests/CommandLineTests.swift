@@ -33,11 +33,14 @@ struct CommandLineTests {
     }
 
     @Test func sigtermStopsTheServerWithExitCode0() throws {
+        let stores = try TestStores()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestServices.lookoutBinary)
         process.arguments = ["serve", "--port", "0", "--access-log", "off"]
         var env = ProcessInfo.processInfo.environment
         env["LOOKOUT_RESOURCES"] = TestServices.packageRoot
+        env["LOOKOUT_DATABASE_URL"] = stores.databaseURL
+        env["LOOKOUT_REDIS_URL"] = stores.redisURLText
         process.environment = env
         let err = Pipe()
         process.standardError = err

@@ -109,6 +109,28 @@ class PagesInABrowser(unittest.TestCase):
         self.assertRegex(footer, r"^[A-Za-z0-9._:-]+$")
         self.shot("not-found")
 
+    def test_queue_console_lists_the_seed_queues_and_pauses_one(self):
+        d = self.driver
+        d.get(BASE + "/dashboard/system/queues")
+        self.assertEqual(d.title, "Queues · Lookout")
+        headers = [th.text for th in d.find_elements(By.CSS_SELECTOR, "table.queues th")]
+        self.assertEqual(headers, ["QUEUE NAME", "ACTIVE", "WAITING", "COMPLETED (LAST HOUR)", "FAILED", "OLDEST WAITING", "ACTIONS"])
+        names = [a.text for a in d.find_elements(By.CSS_SELECTOR, "a.queue-name")]
+        self.assertEqual(sorted(names), sorted(["email-sending:high", "email-sending", "email-sending:low",
+                                                "analytics:daily-aggregate", "warmup:process"]))
+        row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
+        row.find_element(By.XPATH, ".//button[text()='Pause']").click()
+        self.assertIn("Queue email-sending:low paused.", d.find_element(By.CSS_SELECTOR, ".flash").text)
+        row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
+        self.assertEqual(row.find_element(By.CSS_SELECTOR, ".badge.paused").text, "paused")
+        self.shot("queues")
+        row.find_element(By.XPATH, ".//button[text()='Resume']").click()
+        row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
+        self.assertEqual(row.find_elements(By.CSS_SELECTOR, ".badge.paused"), [])
+        # A reload shows no stale message: flash messages are shown once.
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, ".flash"), [])
+
     def test_health_json_is_readable_in_the_browser(self):
         d = self.driver
         d.get(BASE + "/health")

@@ -1,16 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTP
 import Net
 import Postgres
 import Redis
 import Templates
+import Synchronization
 import Web
 
 /// Wires the application: pools, templates, routes, and the HTTP server.
 public final class LookoutServer: Sendable {
     public let settings: ServeSettings
     let server: HTTPServer
+    let reconciler: Reconciler
+    let demo: DemoTraffic?
+    let running = Atomic<Bool>(true)
 
-    public init(settings: ServeSettings) throws {
+    public init(settings: ServeSettings, demo: Bool = false) throws {
         self.settings = settings
         let templates: TemplateLibrary
         do {
@@ -24,6 +31,9 @@ public final class LookoutServer: Sendable {
         let redis = RedisPool(url: settings.redisURL)
         let health = HealthService(database: database, redis: redis)
         let statics = try StaticFiles(root: settings.resources + "/Public")
+        reconciler = Reconciler(database: database, redis: redis)
+        let queues = QueueService(store: QueueStore(database: database), broker: QueueBroker(redis: redis), reconciler: reconciler)
+        self.demo = demo ? DemoTraffic(database: database, redis: redis) : nil
 
         var router = Router()
         router.get("/public/*path") { request in
@@ -33,6 +43,7 @@ public final class LookoutServer: Sendable {
         router.get("/favicon.ico") { request in try statics.response(rawPath: "favicon.svg", request: request) }
         HealthRoutes(health: health).register(in: &router)
         OverviewRoutes(pages: pages, health: health).register(in: &router)
+        QueueRoutes(pages: pages, service: queues).register(in: &router)
 
         let application = WebApplication(router: router, errors: ErrorResponder(pageRenderer: pages),
                                          defaultHeaders: SecurityHeaders.all)
@@ -42,9 +53,23 @@ public final class LookoutServer: Sendable {
 
     /// Binds and starts serving; returns the bound address.
     public func start() throws -> SocketAddress {
-        try server.start()
+        let address = try server.start()
+        try demo?.start()
+        OSThread.spawn(name: "reconciler") { [self] in
+            // Folds counters and repairs PostgreSQL/Redis gaps every 2 s; a store that is down
+            // only makes one round fail (docs/queue-protocol.md, "Reconciliation").
+            while running.load(ordering: .relaxed) {
+                _ = try? reconciler.runOnce()
+                usleep(2_000_000)
+            }
+        }
+        return address
     }
 
-    public func beginShutdown() { server.beginShutdown() }
+    public func beginShutdown() {
+        running.store(false, ordering: .relaxed)
+        demo?.stop()
+        server.beginShutdown()
+    }
     public func waitUntilStopped() { server.waitUntilStopped() }
 }

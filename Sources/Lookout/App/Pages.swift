@@ -32,7 +32,11 @@ public final class Pages: ErrorPageRenderer {
         context["pauseURL"] = .string(Self.url(path: request.path, query: request.query, setting: "refresh", to: "off"))
         context["resumeURL"] = .string(Self.url(path: request.path, query: request.query, setting: "refresh", to: nil))
         context["navQuery"] = .string(paused ? "?refresh=off" : "")
-        return .html(templates.renderPage(template, .object(context)))
+        let flash = Flash.message(in: request)
+        context["flash"] = TemplateValue(flash)
+        var response = HTTPResponse.html(templates.renderPage(template, .object(context)))
+        if flash != nil { response.headers.add("Set-Cookie", Flash.clearing) }
+        return response
     }
 
     public func renderErrorPage(status: Int, message: String, requestID: String) -> [UInt8]? {

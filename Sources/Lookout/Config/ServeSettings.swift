@@ -6,11 +6,12 @@ import Redis
 public struct ServeSettings: Sendable {
     public var bind: String
     public var port: UInt16
-    public var databaseURL: String
-    public var redisURL: RedisURL
+    public var database: DatabaseSettings
+    public var databaseURL: String { database.databaseURL }
+    public var redisURL: RedisURL { database.redisURL }
     public var resources: String
     public var server: HTTPServerConfiguration
-    public var statementTimeoutMilliseconds: Int
+    public var statementTimeoutMilliseconds: Int { database.statementTimeoutMilliseconds }
     public var databasePoolSize: Int
     public var accessLog: Bool
 
@@ -41,16 +42,8 @@ public struct ServeSettings: Sendable {
             throw SettingsError("\(options.source("bind")): '\(bind)' is not a numeric IP address or localhost")
         }
         port = UInt16(try options.int("port", in: 0...65535))
-        databaseURL = options.string("database-url")
-        guard Self.looksLikeConninfo(databaseURL) else {
-            throw SettingsError("\(options.source("database-url")): expected postgresql://... or key=value pairs")
-        }
-        guard let redis = RedisURL(options.string("redis-url")) else {
-            throw SettingsError("\(options.source("redis-url")): expected redis://[:password@]host[:port][/db], got '\(options.string("redis-url"))'")
-        }
-        redisURL = redis
+        database = try DatabaseSettings(options)
         resources = try Resources.locate(explicit: options.string("resources"), source: options.source("resources"))
-        statementTimeoutMilliseconds = try options.int("statement-timeout", in: 1...3_600_000)
         databasePoolSize = try options.int("db-pool-size", in: 1...500)
         accessLog = try options.bool("access-log")
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,

@@ -1,0 +1,108 @@
+import HTTP
+import Templates
+import Web
+
+/// /dashboard/system/queues and /api/v1/queues: the queue table and its actions.
+struct QueueRoutes {
+    let pages: Pages
+    let service: QueueService
+
+    func register(in router: inout Router) {
+        router.get("/dashboard/system/queues") { request in try self.index(request) }
+        router.post("/dashboard/system/queues/:name/pause") { request in try self.act(request) { try service.setPaused($0, true) } }
+        router.post("/dashboard/system/queues/:name/resume") { request in try self.act(request) { try service.setPaused($0, false) } }
+        router.post("/dashboard/system/queues/:name/repair") { request in try self.act(request) { try service.repair($0) } }
+        router.get("/dashboard/system/queues/:name/clear-failed") { request in try self.confirmClear(request) }
+        router.post("/dashboard/system/queues/:name/clear-failed") { request in try self.act(request) { try service.deleteFailed($0) } }
+
+        router.get("/api/v1/queues") { _ in try self.apiList() }
+        router.post("/api/v1/queues/:name/pause") { request in try self.apiAct(request) { try service.setPaused($0, true) } }
+        router.post("/api/v1/queues/:name/resume") { request in try self.apiAct(request) { try service.setPaused($0, false) } }
+        router.post("/api/v1/queues/:name/repair") { request in try self.apiAct(request) { try service.repair($0) } }
+        router.post("/api/v1/queues/:name/clear-failed") { request in try self.apiAct(request) { try service.deleteFailed($0) } }
+    }
+
+    func index(_ request: Request) throws -> HTTPResponse {
+        let overview = try service.overview()
+        let rows: [TemplateValue] = overview.queues.map { q in
+            [
+                "name": .string(q.name),
+                "path": .string(URLEncoding.percentEncode(q.name)),
+                "health": .string(q.health.rawValue),
+                "active": .int(q.active),
+                "waiting": .int(q.waiting),
+                "scheduled": .int(q.scheduled),
+                "completed": .int(q.completedLastHour),
+                "failed": .int(q.failed),
+                "paused": .bool(q.paused),
+                "age": .string(q.oldestWaitingSeconds.map(Self.age) ?? "—"),
+                "ageHealth": .string(q.ageHealth.rawValue),
+                "target": .string(Self.age(Double(q.targetSeconds))),
+                "drift": .bool(q.drift),
+                "redisHeld": .int(q.redisHeld ?? 0),
+                "expected": .int(q.waiting + q.active),
+            ]
+        }
+        var response = pages.render("queues/index", for: request, title: "Queues", section: .queues, live: true, data: [
+            "queues": .list(rows),
+            "redisDown": .bool(!overview.redisAvailable),
+        ])
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+
+    func confirmClear(_ request: Request) throws -> HTTPResponse {
+        let name = request.parameters["name"] ?? ""
+        guard let queue = try service.overview().queues.first(where: { $0.name == name }) else {
+            throw HTTPError.notFound("no queue named '\(name)'")
+        }
+        return pages.render("queues/confirm", for: request, title: "Clear failed jobs", section: .queues, live: false, data: [
+            "name": .string(queue.name),
+            "path": .string(URLEncoding.percentEncode(queue.name)),
+            "failed": .int(queue.failed),
+            "action": "clear-failed",
+            "verb": "Delete every failed job",
+        ])
+    }
+
+    /// Runs a form action, then redirects back with its outcome as a flash message.
+    func act(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
+        let name = request.parameters["name"] ?? ""
+        let message: String
+        switch try body(name) {
+        case .done(let text): message = text
+        case .savedRedisPending(let text): message = text
+        }
+        return Flash.redirect(to: "/dashboard/system/queues", message: message)
+    }
+
+    func apiList() throws -> HTTPResponse {
+        let overview = try service.overview()
+        let queues: [JSONValue] = overview.queues.map { q in
+            [
+                "name": .string(q.name), "target_seconds": .int(q.targetSeconds), "paused": .bool(q.paused),
+                "active": .int(q.active), "waiting": .int(q.waiting), "scheduled": .int(q.scheduled),
+                "failed": .int(q.failed), "completed_last_hour": .int(q.completedLastHour),
+                "oldest_waiting_seconds": q.oldestWaitingSeconds.map { .double(($0 * 10).rounded() / 10) } ?? .null,
+                "redis_held": q.redisHeld.map { .int($0) } ?? .null, "drift": .bool(q.drift),
+                "health": .string(q.health.rawValue), "age_health": .string(q.ageHealth.rawValue),
+            ]
+        }
+        return .json(["queues": .array(queues), "redis_available": .bool(overview.redisAvailable)])
+    }
+
+    func apiAct(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
+        switch try body(request.parameters["name"] ?? "") {
+        case .done(let text): return .json(["ok": true, "message": .string(text)])
+        case .savedRedisPending(let text): return .json(["ok": true, "redis_pending": true, "message": .string(text)], status: 202)
+        }
+    }
+
+    /// "42 s", "3 min", "2 h 5 min".
+    static func age(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min" }
+        return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) min"
+    }
+}

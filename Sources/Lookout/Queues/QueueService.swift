@@ -1,0 +1,95 @@
+import Postgres
+import Redis
+import Web
+
+/// What the console and the API do to queues: both stores, in the protocol's order
+/// (PostgreSQL first; Redis follows, or reconciliation brings it up to date later).
+public struct QueueService: Sendable {
+    let store: QueueStore
+    let broker: QueueBroker
+    let reconciler: Reconciler
+
+    public init(store: QueueStore, broker: QueueBroker, reconciler: Reconciler) {
+        self.store = store
+        self.broker = broker
+        self.reconciler = reconciler
+    }
+
+    public struct Overview: Sendable {
+        public let queues: [QueueSummary]
+        /// False when Redis did not answer: the counts are PostgreSQL's alone.
+        public let redisAvailable: Bool
+    }
+
+    /// Every queue with PostgreSQL's counts and, when Redis answers, what Redis holds.
+    public func overview() throws -> Overview {
+        var queues = try store.summaries()
+        guard let held = try? broker.heldCounts(queues.map(\.name)) else {
+            return Overview(queues: queues, redisAvailable: false)
+        }
+        for index in queues.indices {
+            queues[index].redisHeld = held[queues[index].name] ?? 0
+            queues[index].driftConfirmed = reconciler.isDriftConfirmed(queues[index].name)
+        }
+        return Overview(queues: queues, redisAvailable: true)
+    }
+
+    public enum ActionResult: Sendable {
+        case done(String)
+        /// Stored in PostgreSQL; Redis could not be told and will be brought up to date.
+        case savedRedisPending(String)
+    }
+
+    public func setPaused(_ queue: String, _ paused: Bool) throws -> ActionResult {
+        guard let mirrored = try store.setPaused(queue, paused, mirror: { try broker.setPaused(queue, $0) }) else {
+            throw HTTPError.notFound("no queue named '\(queue)'")
+        }
+        let verb = paused ? "paused" : "resumed"
+        return mirrored ? .done("Queue \(queue) \(verb).")
+            : .savedRedisPending("Queue \(queue) \(verb) in PostgreSQL; Redis is unreachable and will follow when it is back.")
+    }
+
+    /// Rebuilds the queue's ready list in Redis from PostgreSQL's waiting jobs.
+    public func repair(_ queue: String) throws -> ActionResult {
+        guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }
+        _ = try reconciler.removeStaleActive(queue)
+        try reconciler.rebuild(queue)
+        return .done("Rebuilt the Redis list of \(queue) from PostgreSQL.")
+    }
+
+    /// Deletes every failed job of a queue that matches the filter, in batches of 1,000.
+    public func deleteFailed(_ queue: String, payloadFilter: String? = nil) throws -> ActionResult {
+        guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }
+        var total = 0
+        var redisMissed = false
+        var after = 0
+        while true {
+            let ids = try store.matchingIDs(queue: queue, status: .failed, payloadFilter: payloadFilter, after: after, limit: 1000)
+            guard let last = ids.last else { break }
+            after = last
+            let deleted = try store.delete(ids: ids)
+            total += deleted.count
+            do { try broker.drop(deleted) } catch { redisMissed = true }
+        }
+        let message = "Deleted \(total) failed job\(total == 1 ? "" : "s") from \(queue)."
+        return redisMissed ? .savedRedisPending(message + " Redis was unreachable; its copies expire within 24 h.") : .done(message)
+    }
+
+    /// Retries every failed job of a queue that matches the filter, in batches of 1,000.
+    public func retryFailed(_ queue: String, payloadFilter: String? = nil, actor: String) throws -> ActionResult {
+        guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }
+        var total = 0
+        var redisMissed = false
+        var after = 0
+        while true {
+            let ids = try store.matchingIDs(queue: queue, status: .failed, payloadFilter: payloadFilter, after: after, limit: 1000)
+            guard let last = ids.last else { break }
+            after = last
+            let retried = try store.retry(ids: ids, actor: actor)
+            total += retried.count
+            do { try broker.publish(retried.map { ($0.id, $0.queue, $0.payload, 0, $0.maxAttempts) }) } catch { redisMissed = true }
+        }
+        let message = "Retried \(total) failed job\(total == 1 ? "" : "s") of \(queue)."
+        return redisMissed ? .savedRedisPending(message + " Redis was unreachable; they are published when it is back.") : .done(message)
+    }
+}

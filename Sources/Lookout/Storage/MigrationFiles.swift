@@ -1,0 +1,7 @@
+/// The files of Storage/Migrations, compiled in by SwiftPM (`embedInCode`). A new migration
+/// is a new .sql file plus its line here; a test checks the two agree.
+enum MigrationFiles {
+    static let all: [(name: String, bytes: [UInt8])] = [
+        ("0001_queues.sql", PackageResources._001_queues_sql),
+    ]
+}
