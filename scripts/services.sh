@@ -98,8 +98,13 @@ case "${1:-}" in
     status)
         as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" status || true
         redis-cli -p "$REDIS_PORT" ping || true ;;
+    reset-browser-db)
+        # For scripts/test: an empty lookout_browser database and an empty Redis.
+        psql=("$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1)
+        "${psql[@]}" -c "DROP DATABASE IF EXISTS lookout_browser WITH (FORCE)" -c "CREATE DATABASE lookout_browser OWNER lookout"
+        redis-cli -p "$REDIS_PORT" flushall >/dev/null ;;
     env)
         echo "export LOOKOUT_DATABASE_URL=$(database_url)"
         echo "export LOOKOUT_REDIS_URL=$(redis_url)" ;;
-    *) echo "usage: scripts/services.sh start|stop|status|env" >&2; exit 2 ;;
+    *) echo "usage: scripts/services.sh start|stop|status|env|reset-browser-db" >&2; exit 2 ;;
 esac

@@ -5,12 +5,15 @@ Run by scripts/test against a live `lookout serve` (LOOKOUT_URL). Screenshots la
 """
 import os
 import sys
+import time
 import unittest
 from urllib.parse import urlparse, parse_qs
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("LOOKOUT_URL", "http://127.0.0.1:8080")
 SHOTS = os.environ.get("LOOKOUT_SCREENSHOTS", ".build/screenshots")
@@ -35,6 +38,20 @@ class PagesInABrowser(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.driver.quit()
+
+    def click(self, element):
+        """Clicks something that navigates, and waits until the new page replaced the old one."""
+        html = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+
+        def replaced(_):
+            try:
+                html.is_enabled()
+                return False
+            except WebDriverException:   # stale, or "node does not belong to the document"
+                return True
+
+        WebDriverWait(self.driver, 15).until(replaced)
 
     def shot(self, name):
         self.driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
@@ -65,14 +82,14 @@ class PagesInABrowser(unittest.TestCase):
         d.get(BASE + "/dashboard/system")
         toggle = d.find_element(By.ID, "refresh-toggle")
         self.assertEqual(toggle.text, "Pause")
-        toggle.click()
+        self.click(toggle)
         self.assertEqual(parse_qs(urlparse(d.current_url).query).get("refresh"), ["off"])
         self.assertEqual(d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"), [])
         self.assertIn("paused", d.find_element(By.CSS_SELECTOR, ".refresh").text)
         # Navigation keeps the pause.
         queues = d.find_element(By.LINK_TEXT, "Queues").get_attribute("href")
         self.assertTrue(queues.endswith("?refresh=off"), queues)
-        d.find_element(By.ID, "refresh-toggle").click()
+        self.click(d.find_element(By.ID, "refresh-toggle"))
         self.assertNotIn("refresh=off", d.current_url)
         self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")), 1)
 
@@ -81,7 +98,7 @@ class PagesInABrowser(unittest.TestCase):
         d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         try:
             d.get(BASE + "/dashboard/system")
-            d.find_element(By.ID, "refresh-toggle").click()
+            self.click(d.find_element(By.ID, "refresh-toggle"))
             self.assertIn("refresh=off", d.current_url)
         finally:
             d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
@@ -119,17 +136,51 @@ class PagesInABrowser(unittest.TestCase):
         self.assertEqual(sorted(names), sorted(["email-sending:high", "email-sending", "email-sending:low",
                                                 "analytics:daily-aggregate", "warmup:process"]))
         row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
-        row.find_element(By.XPATH, ".//button[text()='Pause']").click()
+        self.click(row.find_element(By.XPATH, ".//button[text()='Pause']"))
         self.assertIn("Queue email-sending:low paused.", d.find_element(By.CSS_SELECTOR, ".flash").text)
         row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
         self.assertEqual(row.find_element(By.CSS_SELECTOR, ".badge.paused").text, "paused")
         self.shot("queues")
-        row.find_element(By.XPATH, ".//button[text()='Resume']").click()
+        self.click(row.find_element(By.XPATH, ".//button[text()='Resume']"))
         row = d.find_element(By.CSS_SELECTOR, "tr[data-queue='email-sending:low']")
         self.assertEqual(row.find_elements(By.CSS_SELECTOR, ".badge.paused"), [])
         # A reload shows no stale message: flash messages are shown once.
         d.get(BASE + "/dashboard/system/queues?refresh=off")
         self.assertEqual(d.find_elements(By.CSS_SELECTOR, ".flash"), [])
+
+    def test_open_a_failed_job_retry_it_and_see_it_leave_the_failed_list(self):
+        d = self.driver
+        queue = BASE + "/dashboard/system/queues/analytics%3Adaily-aggregate?status=failed&refresh=off"
+        # The demo's analytics jobs fail twice ("Division by zero in MRR calculation"); wait for one.
+        deadline = time.time() + 30
+        while True:
+            d.get(queue)
+            links = d.find_elements(By.CSS_SELECTOR, "a.job-link")
+            if links or time.time() > deadline:
+                break
+            time.sleep(1)
+        self.assertTrue(links, "no failed analytics job appeared within 30 s")
+        # Pause the queue first so that the demo workers cannot fail the retried job again meanwhile.
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.click(d.find_element(By.CSS_SELECTOR, "tr[data-queue='analytics:daily-aggregate']").find_element(By.XPATH, ".//button[text()='Pause']"))
+        d.get(queue)
+        link = d.find_element(By.CSS_SELECTOR, "a.job-link")
+        job_id = link.text
+        self.click(link)
+        self.assertEqual(d.title, f"Job {job_id} · Lookout")
+        self.assertEqual(d.find_element(By.ID, "job-status").text, "failed")
+        self.assertEqual(d.find_element(By.ID, "job-error").text, "Division by zero in MRR calculation")
+        self.assertIn("ZeroDivisionError", d.find_element(By.CSS_SELECTOR, "pre.stack").text)
+        self.shot("failed-job")
+        self.click(d.find_element(By.ID, "retry"))
+        self.click(d.find_element(By.ID, "confirm"))
+        self.assertIn(f"Job {job_id} is waiting again", d.find_element(By.CSS_SELECTOR, ".flash").text)
+        self.assertEqual(d.find_element(By.ID, "job-status").text, "waiting")
+        d.get(queue)
+        ids = [a.text for a in d.find_elements(By.CSS_SELECTOR, "a.job-link")]
+        self.assertNotIn(job_id, ids)
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.click(d.find_element(By.CSS_SELECTOR, "tr[data-queue='analytics:daily-aggregate']").find_element(By.XPATH, ".//button[text()='Resume']"))
 
     def test_health_json_is_readable_in_the_browser(self):
         d = self.driver

@@ -44,6 +44,7 @@ public final class LookoutServer: Sendable {
         HealthRoutes(health: health).register(in: &router)
         OverviewRoutes(pages: pages, health: health).register(in: &router)
         QueueRoutes(pages: pages, service: queues).register(in: &router)
+        JobRoutes(pages: pages, service: queues, payloads: PayloadView(redactedFields: settings.redactedFields)).register(in: &router)
 
         let application = WebApplication(router: router, errors: ErrorResponder(pageRenderer: pages),
                                          defaultHeaders: SecurityHeaders.all)

@@ -14,6 +14,7 @@ public struct ServeSettings: Sendable {
     public var statementTimeoutMilliseconds: Int { database.statementTimeoutMilliseconds }
     public var databasePoolSize: Int
     public var accessLog: Bool
+    public var redactedFields: [String]
 
     public static let specs: [OptionSpec] = [
         OptionSpec("bind", env: "LOOKOUT_BIND", default: "127.0.0.1", value: "ADDR", help: "address to listen on (numeric IPv4/IPv6, or localhost)"),
@@ -33,6 +34,8 @@ public struct ServeSettings: Sendable {
         OptionSpec("statement-timeout", env: "LOOKOUT_STATEMENT_TIMEOUT_MS", default: "5000", value: "MS", help: "PostgreSQL statement_timeout for every query"),
         OptionSpec("db-pool-size", env: "LOOKOUT_DB_POOL_SIZE", default: "10", value: "N", help: "PostgreSQL connections at most"),
         OptionSpec("access-log", env: "LOOKOUT_ACCESS_LOG", default: "on", value: "on|off", help: "one JSON line per request on stdout"),
+        OptionSpec("redact-fields", env: "LOOKOUT_REDACT_FIELDS", default: "password,token,secret,api_key,apikey,authorization", value: "LIST",
+                   help: "payload fields shown as [redacted] (comma-separated, matched case-insensitively within names)"),
     ]
 
     public init(arguments: [String], environment: [String: String]) throws(SettingsError) {
@@ -46,6 +49,7 @@ public struct ServeSettings: Sendable {
         resources = try Resources.locate(explicit: options.string("resources"), source: options.source("resources"))
         databasePoolSize = try options.int("db-pool-size", in: 1...500)
         accessLog = try options.bool("access-log")
+        redactedFields = options.string("redact-fields").split(separator: ",").map { String($0).trimmingOWSCharacters() }.filter { !$0.isEmpty }
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,
                                       maxHeaderBytes: try options.int("max-header-bytes", in: 1024...1_048_576),
                                       maxHeaderCount: 100,
@@ -61,5 +65,14 @@ public struct ServeSettings: Sendable {
 
     static func looksLikeConninfo(_ text: String) -> Bool {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") || text.contains("=")
+    }
+}
+
+extension String {
+    func trimmingOWSCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

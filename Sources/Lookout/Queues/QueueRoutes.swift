@@ -19,7 +19,6 @@ struct QueueRoutes {
         router.post("/api/v1/queues/:name/pause") { request in try self.apiAct(request) { try service.setPaused($0, true) } }
         router.post("/api/v1/queues/:name/resume") { request in try self.apiAct(request) { try service.setPaused($0, false) } }
         router.post("/api/v1/queues/:name/repair") { request in try self.apiAct(request) { try service.repair($0) } }
-        router.post("/api/v1/queues/:name/clear-failed") { request in try self.apiAct(request) { try service.deleteFailed($0) } }
     }
 
     func index(_ request: Request) throws -> HTTPResponse {
@@ -68,12 +67,7 @@ struct QueueRoutes {
     /// Runs a form action, then redirects back with its outcome as a flash message.
     func act(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
-        let message: String
-        switch try body(name) {
-        case .done(let text): message = text
-        case .savedRedisPending(let text): message = text
-        }
-        return Flash.redirect(to: "/dashboard/system/queues", message: message)
+        return Flash.redirect(to: "/dashboard/system/queues", message: try body(name).message)
     }
 
     func apiList() throws -> HTTPResponse {
@@ -92,10 +86,7 @@ struct QueueRoutes {
     }
 
     func apiAct(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
-        switch try body(request.parameters["name"] ?? "") {
-        case .done(let text): return .json(["ok": true, "message": .string(text)])
-        case .savedRedisPending(let text): return .json(["ok": true, "redis_pending": true, "message": .string(text)], status: 202)
-        }
+        JobRoutes.apiResult(try body(request.parameters["name"] ?? ""))
     }
 
     /// "42 s", "3 min", "2 h 5 min".

@@ -92,4 +92,47 @@ public struct QueueService: Sendable {
         let message = "Retried \(total) failed job\(total == 1 ? "" : "s") of \(queue)."
         return redisMissed ? .savedRedisPending(message + " Redis was unreachable; they are published when it is back.") : .done(message)
     }
+
+    /// Retries one failed job: attempts reset, back to waiting, published.
+    public func retryJob(_ id: Int, actor: String) throws -> ActionResult {
+        guard let job = try store.job(id) else { throw HTTPError.notFound("no job \(id)") }
+        guard job.status == .failed else {
+            throw HTTPError(409, "job \(id) is \(job.status.rawValue), not failed: only failed jobs can be retried")
+        }
+        let retried = try store.retry(ids: [id], actor: actor)
+        guard !retried.isEmpty else { throw HTTPError(409, "job \(id) was changed by someone else meanwhile") }
+        do {
+            try broker.publish(retried.map { ($0.id, $0.queue, $0.payload, 0, $0.maxAttempts) })
+            return .done("Job \(id) is waiting again, attempts reset.")
+        } catch {
+            return .savedRedisPending("Job \(id) is waiting again in PostgreSQL; Redis is unreachable and will get it when it is back.")
+        }
+    }
+
+    /// Deletes one job from both stores; returns its queue.
+    public func deleteJob(_ id: Int) throws -> (queue: String, result: ActionResult) {
+        guard let deleted = try store.delete(ids: [id]).first else { throw HTTPError.notFound("no job \(id)") }
+        do {
+            try broker.drop([deleted])
+            return (deleted.queue, .done("Job \(id) deleted."))
+        } catch {
+            return (deleted.queue, .savedRedisPending("Job \(id) deleted from PostgreSQL; Redis is unreachable, its copy expires within 24 h and no worker can run it."))
+        }
+    }
+
+    public func summary(_ queue: String) throws -> QueueSummary {
+        guard let summary = try overview().queues.first(where: { $0.name == queue }) else {
+            throw HTTPError.notFound("no queue named '\(queue)'")
+        }
+        return summary
+    }
+
+    public func jobs(queue: String, status: JobStatus, before: Int?, limit: Int, payloadFilter: String?) throws -> [JobRecord] {
+        try store.jobs(queue: queue, status: status, before: before, limit: limit, payloadFilter: payloadFilter)
+    }
+
+    public func job(_ id: Int) throws -> (JobRecord, [JobLogEntry]) {
+        guard let job = try store.job(id) else { throw HTTPError.notFound("no job \(id)") }
+        return (job, try store.logs(forJob: id))
+    }
 }
