@@ -9,7 +9,7 @@ import CLibPQ
 /// `@unchecked Sendable`: a connection is used by one thread at a time, which the pool
 /// guarantees by handing it out exclusively.
 public final class PostgresConnection: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// `url` is a libpq connection string or URI. Every statement gets `statementTimeout`
     /// milliseconds (0: none); connecting gives up after `connectTimeout` seconds.
@@ -50,10 +50,18 @@ public final class PostgresConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
             return Self.decode(result)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
-            throw PostgresError(isUsable ? .query : .connection, sqlState: state, serverMessage: message)
+            throw Self.resultError(result, usable: isUsable)
         }
+    }
+
+    static func resultError(_ result: OpaquePointer, usable: Bool) -> PostgresError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+        return PostgresError(usable ? .query : .connection, sqlState: state, serverMessage: message)
+    }
+
+    func connectionError() -> PostgresError {
+        PostgresError(.connection, serverMessage: String(cString: PQerrorMessage(handle)).trimmingNewlines())
     }
 
     /// Runs a script of several statements (PQexec). Only for SQL that ships with Lookout
@@ -64,11 +72,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
-            throw PostgresError(isUsable ? .query : .connection, sqlState: state, serverMessage: message)
-        }
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw Self.resultError(result, usable: isUsable) }
     }
 
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.

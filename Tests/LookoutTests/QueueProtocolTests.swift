@@ -111,6 +111,40 @@ struct QueueProtocolTests {
         #expect(try t.redis.command(["LRANGE", "queue:agg", "0", "-1"]) == .array([.bulk(Array(String(id).utf8))]))
     }
 
+    @Test func aWorkerFinishingWhileOperatorsActNeverDuplicatesOrResurrects() throws {
+        let t = try TestStores()
+        try t.store.defineQueue("mail", targetSeconds: 60, maxAttempts: 1)
+        // An operator cannot retry a job a worker is running.
+        let running = try produce(t, "mail")
+        _ = try t.broker.take(from: "mail", timeout: 1)
+        _ = try t.store.claim(running, worker: "w")
+        #expect(throws: (any Error).self) { try t.service().retryJob(running, actor: "op") }
+        // Operator deletes while the worker runs: the worker's completion finds nothing to finish.
+        _ = try t.service().deleteJob(running)
+        #expect(try t.store.complete(running, worker: "w", durationMilliseconds: 1) == false)
+        #expect(try t.store.job(running) == nil)
+        // A worker failing a job while two operators retry it: exactly one retry wins, once.
+        let flaky = try produce(t, "mail")
+        _ = try t.broker.take(from: "mail", timeout: 1)
+        _ = try t.store.claim(flaky, worker: "w")
+        let retried = Mutex<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            if i == 0 {
+                _ = try? t.store.fail(flaky, worker: "w", error: "boom", stack: nil, durationMilliseconds: 1)
+            } else {
+                for _ in 0..<200 {
+                    if let job = try? t.store.retry(ids: [flaky], actor: "op\(i)"), !job.isEmpty {
+                        retried.withLock { $0 += 1 }
+                        break
+                    }
+                }
+            }
+        }
+        #expect(retried.withLock { $0 } == 1)
+        #expect(try t.store.job(flaky)?.status == .waiting)
+        #expect(try t.store.logs(forJob: flaky).filter { $0.event == "retried" }.count == 1)
+    }
+
     @Test func retryingAllFailedCoversEveryMatchNotOnePage() throws {
         let t = try TestStores()
         try t.store.defineQueue("bulk", targetSeconds: 60, maxAttempts: 1)
