@@ -58,14 +58,14 @@ struct JobPageTests {
         let retried = try send(port, "POST", "/dashboard/system/jobs/\(id)/retry")
         #expect(retried.status == 303 && retried.headers["Location"] == "/dashboard/system/jobs/\(id)")
         #expect(try t.store.job(id)?.status == .waiting)
-        #expect(try t.broker.heldCounts(["agg"]) == ["agg": 1])
+        #expect(try t.broker.readyLengths(["agg"]) == ["agg": 1])
         let again = try send(port, "POST", "/api/v1/jobs/\(id)/retry")
         #expect(again.status == 409)
         #expect(again.text.contains("is waiting, not failed"))
         let deleted = try send(port, "DELETE", "/api/v1/jobs/\(id)")
         #expect(deleted.status == 200)
         #expect(try t.store.job(id) == nil)
-        #expect(try t.broker.heldCounts(["agg"]) == ["agg": 0])
+        #expect(try t.broker.readyLengths(["agg"]) == ["agg": 0])
         #expect(try send(port, "GET", "/dashboard/system/jobs/\(id)").status == 404)
     }
 

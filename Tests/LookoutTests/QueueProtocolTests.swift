@@ -48,7 +48,7 @@ struct QueueProtocolTests {
         var summary = try #require(try t.store.summaries().first)
         #expect(summary.name == "mail" && summary.waiting == 3 && summary.failed == 0)
         #expect(summary.oldestWaitingSeconds != nil)
-        #expect(try t.broker.heldCounts(["mail"]) == ["mail": 3])
+        #expect(try t.broker.readyLengths(["mail"]) == ["mail": 3])
         // Folding moves the deltas into the totals without changing what readers see.
         try t.query("SELECT fold_job_counts()")
         summary = try #require(try t.store.summaries().first)

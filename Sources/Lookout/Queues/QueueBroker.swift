@@ -81,17 +81,6 @@ public struct QueueBroker: Sendable {
         return lengths
     }
 
-    /// Ids Redis holds for each queue: ready plus in flight (one round trip).
-    public func heldCounts(_ queues: [String]) throws -> [String: Int] {
-        guard !queues.isEmpty else { return [:] }
-        let replies = try redis.withConnection { try $0.pipeline(queues.flatMap { [["LLEN", Self.listKey($0)], ["LLEN", Self.activeKey($0)]] }) }
-        var counts: [String: Int] = [:]
-        for (index, queue) in queues.enumerated() {
-            counts[queue] = (replies[2 * index].int ?? 0) + (replies[2 * index + 1].int ?? 0)
-        }
-        return counts
-    }
-
     public func activeIDs(_ queue: String) throws -> [Int] {
         let reply = try redis.withConnection { try $0.command(["LRANGE", Self.activeKey(queue), "0", "-1"]) }
         guard case .array(let items) = reply else { return [] }

@@ -12,8 +12,8 @@ public struct QueueSummary: Sendable {
     public let completedLastHour: Int
     /// Seconds the oldest waiting job has waited; nil when none waits.
     public let oldestWaitingSeconds: Double?
-    /// Ids Redis holds for the queue, ready plus in flight (nil when Redis could not be asked).
-    public var redisHeld: Int?
+    /// Ids in the queue's ready list in Redis (nil when Redis could not be asked).
+    public var redisReady: Int?
 
     /// Seed 002: green when waiting < 100, yellow 100-1000, red above 1000 or more than 10 failures.
     public var health: Health {
@@ -33,11 +33,12 @@ public struct QueueSummary: Sendable {
     /// The reconciler's last run found Redis short of this queue too (not a momentary gap).
     public var driftConfirmed = false
 
-    /// Redis holds fewer ids than PostgreSQL has waiting and active jobs, now and at the
-    /// reconciler's last run: some waiting jobs would never be handed out.
+    /// Redis's ready list is shorter than PostgreSQL's waiting jobs, now and at the
+    /// reconciler's last run: some waiting jobs would never be handed out. (In-flight jobs
+    /// are not compared: one Redis lost is recovered by its lease, not by the list.)
     public var drift: Bool {
-        guard let redisHeld, driftConfirmed else { return false }
-        return redisHeld < waiting + active
+        guard let redisReady, driftConfirmed else { return false }
+        return redisReady < waiting
     }
 }
 

@@ -38,8 +38,7 @@ struct QueueRoutes {
                 "ageHealth": .string(q.ageHealth.rawValue),
                 "target": .string(Self.age(Double(q.targetSeconds))),
                 "drift": .bool(q.drift),
-                "redisHeld": .int(q.redisHeld ?? 0),
-                "expected": .int(q.waiting + q.active),
+                "redisReady": .int(q.redisReady ?? 0),
             ]
         }
         var response = pages.render("queues/index", for: request, title: "Queues", section: .queues, live: true, data: [
@@ -78,7 +77,7 @@ struct QueueRoutes {
                 "active": .int(q.active), "waiting": .int(q.waiting), "scheduled": .int(q.scheduled),
                 "failed": .int(q.failed), "completed_last_hour": .int(q.completedLastHour),
                 "oldest_waiting_seconds": q.oldestWaitingSeconds.map { .double(($0 * 10).rounded() / 10) } ?? .null,
-                "redis_held": q.redisHeld.map { .int($0) } ?? .null, "drift": .bool(q.drift),
+                "redis_ready": q.redisReady.map { .int($0) } ?? .null, "drift": .bool(q.drift),
                 "health": .string(q.health.rawValue), "age_health": .string(q.ageHealth.rawValue),
             ]
         }

@@ -24,11 +24,11 @@ public struct QueueService: Sendable {
     /// Every queue with PostgreSQL's counts and, when Redis answers, what Redis holds.
     public func overview() throws -> Overview {
         var queues = try store.summaries()
-        guard let held = try? broker.heldCounts(queues.map(\.name)) else {
+        guard let ready = try? broker.readyLengths(queues.map(\.name)) else {
             return Overview(queues: queues, redisAvailable: false)
         }
         for index in queues.indices {
-            queues[index].redisHeld = held[queues[index].name] ?? 0
+            queues[index].redisReady = ready[queues[index].name] ?? 0
             queues[index].driftConfirmed = reconciler.isDriftConfirmed(queues[index].name)
         }
         return Overview(queues: queues, redisAvailable: true)

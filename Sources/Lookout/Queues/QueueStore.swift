@@ -56,7 +56,7 @@ public struct QueueStore: Sendable {
                          failed: try result.int(row, "failed") ?? 0,
                          completedLastHour: try result.int(row, "completed_hour") ?? 0,
                          oldestWaitingSeconds: try result.double(row, "oldest_wait").map { max(0, $0) },
-                         redisHeld: nil)
+                         redisReady: nil)
         }
     }
 

@@ -109,8 +109,8 @@ public final class Reconciler: Sendable {
             try store.syncPaused(summary.name) { try broker.setPaused(summary.name, $0) }
             report.staleActive += try removeStaleActive(summary.name)
         }
-        let inRedis = try broker.heldCounts(summaries.map(\.name))
-        let short = Set(summaries.filter { (inRedis[$0.name] ?? 0) < $0.waiting + $0.active }.map(\.name))
+        let listed = try broker.readyLengths(summaries.map(\.name))
+        let short = Set(summaries.filter { (listed[$0.name] ?? 0) < $0.waiting }.map(\.name))
         // A producer between its commit and its push makes Redis look short for a moment:
         // rebuild only what stays short for the grace period (operators can repair sooner).
         for queue in recordDrift(short).sorted() {
