@@ -2,61 +2,78 @@ extension Template {
     /// Renders with `context`; partials are looked up through `partials`.
     func render(_ context: TemplateValue, into out: inout [UInt8], partials: (String) -> Template?) {
         var stack = [context]
-        render(0..<program.ops.count, stack: &stack, into: &out, partials: partials, depth: 0)
+        var hints = [Int](repeating: 0, count: program.ops.count)
+        render(0..<program.ops.count, top: Self.object(context), stack: &stack, hints: &hints, into: &out, partials: partials, depth: 0)
+    }
+
+    static func object(_ value: TemplateValue) -> TemplateObject? {
+        if case .fields(let object) = value { return object }
+        return nil
     }
 
     private static let maxPartialDepth = 32
 
-    private func render(_ range: Range<Int>, stack: inout [TemplateValue], into out: inout [UInt8],
+    /// `hints[op]` remembers at which key position the op's name was found last time: the
+    /// items of a list are built by the same code, so the next item has it in the same place.
+    /// `top` is the innermost context when it is an object, passed borrowed: most names are
+    /// found there without touching (and reference-counting) the stack.
+    private func render(_ range: Range<Int>, top: TemplateObject?, stack: inout [TemplateValue], hints: inout [Int], into out: inout [UInt8],
                         partials: (String) -> Template?, depth: Int) {
+        // The program's arrays are borrowed once per call, not per operation.
         program.ops.withUnsafeBufferPointer { ops in
+        program.text.withUnsafeBufferPointer { text in
+        program.names.withUnsafeBufferPointer { names in
             var index = range.lowerBound
             while index < range.upperBound {
                 let op = ops[index]
                 index += 1
                 switch op {
                 case .text(let start, let end):
-                    program.text.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
                 case .variable(let name, let escaped):
-                    guard let value = Self.lookup(program.names[name], in: stack) else { continue }
+                    guard let value = Self.lookup(names[name], hint: &hints[index - 1], top: top, in: stack) else { continue }
                     Self.append(value, escaped: escaped, to: &out)
                 case .section(let name, let end, let inverted):
                     let body = index..<end
                     index = end
-                    let value = Self.lookup(program.names[name], in: stack) ?? .null
+                    let value = Self.lookup(names[name], hint: &hints[body.lowerBound - 1], top: top, in: stack) ?? .null
                     if inverted {
-                        if !value.isTruthy { render(body, stack: &stack, into: &out, partials: partials, depth: depth) }
+                        if !value.isTruthy { render(body, top: top, stack: &stack, hints: &hints, into: &out, partials: partials, depth: depth) }
                         continue
                     }
                     guard value.isTruthy else { continue }
                     if case .list(let items) = value {
                         for item in items {
                             stack.append(item)
-                            render(body, stack: &stack, into: &out, partials: partials, depth: depth)
+                            render(body, top: Self.object(item), stack: &stack, hints: &hints, into: &out, partials: partials, depth: depth)
                             stack.removeLast()
                         }
                     } else {
                         stack.append(value)
-                        render(body, stack: &stack, into: &out, partials: partials, depth: depth)
+                        render(body, top: Self.object(value), stack: &stack, hints: &hints, into: &out, partials: partials, depth: depth)
                         stack.removeLast()
                     }
                 case .partial(let which):
                     // Load-time checks make a missing partial impossible; the depth bound stops a
                     // partial that includes itself from recursing forever.
                     guard depth < Self.maxPartialDepth, let partial = partials(program.partials[which]) else { continue }
-                    partial.render(0..<partial.program.ops.count, stack: &stack, into: &out, partials: partials, depth: depth + 1)
+                    var partialHints = [Int](repeating: 0, count: partial.program.ops.count)
+                    partial.render(0..<partial.program.ops.count, top: top, stack: &stack, hints: &partialHints, into: &out, partials: partials, depth: depth + 1)
                 }
             }
+        }
+        }
         }
     }
 
     /// Resolves "a.b.c" against the innermost context that has "a"; "." is the current item.
-    private static func lookup(_ name: Name, in stack: [TemplateValue]) -> TemplateValue? {
+    private static func lookup(_ name: Name, hint: inout Int, top: TemplateObject?, in stack: [TemplateValue]) -> TemplateValue? {
         if name.isCurrent { return stack.last }
+        if let top, name.rest == nil, let value = top.value(name.first, hint: &hint) { return value }
         var index = stack.count - 1
         while index >= 0 {
-            if case .fields(let object) = stack[index], var value = object[name.first] {
-                for part in name.rest {
+            if case .fields(let object) = stack[index], var value = object.value(name.first, hint: &hint) {
+                for part in name.rest ?? [] {
                     guard let next = value.member(part) else { return nil }
                     value = next
                 }
@@ -101,6 +118,6 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
             v /= 10
             count += 1
         } while v > 0
-        out.append(contentsOf: buffer[(24 - count)...])
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
     }
 }

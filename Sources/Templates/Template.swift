@@ -12,14 +12,15 @@ public struct Template: Sendable {
     /// A name resolved once at parse time: "." or "first.rest.rest".
     struct Name: Sendable {
         let first: String
-        let rest: [String]
+        /// nil for a plain name (most are): nothing to retain when the name is read.
+        let rest: [String]?
         let isCurrent: Bool
 
         init(_ text: String) {
             isCurrent = text == "."
             let parts = text.split(separator: ".").map(String.init)
             first = parts.first ?? text
-            rest = Array(parts.dropFirst())
+            rest = parts.count > 1 ? Array(parts.dropFirst()) : nil
         }
     }
 

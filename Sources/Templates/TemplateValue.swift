@@ -75,6 +75,14 @@ public final class TemplateObject: Sendable {
         self.values = values
     }
 
+    /// Looks at position `hint` first; on a miss, searches and moves the hint.
+    func value(_ name: String, hint: inout Int) -> TemplateValue? {
+        if hint < keys.count, keys[hint] == name { return values[hint] }
+        guard let found = keys.firstIndex(of: name) else { return nil }
+        hint = found
+        return values[found]
+    }
+
     subscript(name: String) -> TemplateValue? {
         keys.withUnsafeBufferPointer { buffer in
             for index in buffer.indices where buffer[index] == name { return values[index] }

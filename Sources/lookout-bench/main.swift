@@ -71,6 +71,21 @@ do {
 }
 let rows = benchmarkRows()
 
+if arguments.first == "--time-render", arguments.count == 2, let count = Int(arguments[1]), count > 0 {
+    // Template cost alone, without the network: median of 5 runs of `count` renders.
+    var runs: [Double] = []
+    var bytes = 0
+    for _ in 0..<5 {
+        var ts0 = timespec(), ts1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts0)
+        for _ in 0..<count { bytes &+= library.render("page", rows).count }
+        clock_gettime(CLOCK_MONOTONIC, &ts1)
+        runs.append((Double(ts1.tv_sec - ts0.tv_sec) * 1e9 + Double(ts1.tv_nsec - ts0.tv_nsec)) / Double(count))
+    }
+    StandardStreams.writeOutput("render: \(Int(runs.sorted()[2])) ns per page (median of 5 x \(count); \(bytes / (5 * count)) bytes)\n")
+    exit(0)
+}
+
 if arguments.first == "--print-page" {
     StandardStreams.writeOutput(String(decoding: library.render("page", rows), as: UTF8.self))
     exit(0)
