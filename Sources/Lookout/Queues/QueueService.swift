@@ -59,17 +59,9 @@ public struct QueueService: Sendable {
 
     /// Deletes every failed job of a queue that matches the filter, in batches of 1,000.
     public func deleteFailed(_ queue: String, payloadFilter: String? = nil) throws -> ActionResult {
-        guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }
-        var total = 0
-        var redisMissed = false
-        var after = 0
-        while true {
-            let ids = try store.matchingIDs(queue: queue, status: .failed, payloadFilter: payloadFilter, after: after, limit: 1000)
-            guard let last = ids.last else { break }
-            after = last
+        let (total, redisMissed) = try forEachFailedBatch(queue, payloadFilter: payloadFilter) { ids in
             let deleted = try store.delete(ids: ids)
-            total += deleted.count
-            do { try broker.drop(deleted) } catch { redisMissed = true }
+            return (deleted.count, { try broker.drop(deleted) })
         }
         let message = "Deleted \(total) failed job\(total == 1 ? "" : "s") from \(queue)."
         return redisMissed ? .savedRedisPending(message + " Redis was unreachable; its copies expire within 24 h.") : .done(message)
@@ -77,6 +69,19 @@ public struct QueueService: Sendable {
 
     /// Retries every failed job of a queue that matches the filter, in batches of 1,000.
     public func retryFailed(_ queue: String, payloadFilter: String? = nil, actor: String) throws -> ActionResult {
+        let (total, redisMissed) = try forEachFailedBatch(queue, payloadFilter: payloadFilter) { ids in
+            let retried = try store.retry(ids: ids, actor: actor)
+            return (retried.count, { try broker.publish(retried.map { ($0.id, $0.queue, $0.payload, 0, $0.maxAttempts) }) })
+        }
+        let message = "Retried \(total) failed job\(total == 1 ? "" : "s") of \(queue)."
+        return redisMissed ? .savedRedisPending(message + " Redis was unreachable; they are published when it is back.") : .done(message)
+    }
+
+    /// Walks every failed job that matches, 1,000 ids at a time (keyset, ascending): `batch`
+    /// changes PostgreSQL and returns how many rows it changed and the Redis step to follow.
+    /// Returns the total and whether any Redis step failed (reconciliation catches up).
+    private func forEachFailedBatch(_ queue: String, payloadFilter: String?,
+                                    _ batch: ([Int]) throws -> (Int, () throws -> Void)) throws -> (total: Int, redisMissed: Bool) {
         guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }
         var total = 0
         var redisMissed = false
@@ -85,12 +90,11 @@ public struct QueueService: Sendable {
             let ids = try store.matchingIDs(queue: queue, status: .failed, payloadFilter: payloadFilter, after: after, limit: 1000)
             guard let last = ids.last else { break }
             after = last
-            let retried = try store.retry(ids: ids, actor: actor)
-            total += retried.count
-            do { try broker.publish(retried.map { ($0.id, $0.queue, $0.payload, 0, $0.maxAttempts) }) } catch { redisMissed = true }
+            let (changed, followInRedis) = try batch(ids)
+            total += changed
+            do { try followInRedis() } catch { redisMissed = true }
         }
-        let message = "Retried \(total) failed job\(total == 1 ? "" : "s") of \(queue)."
-        return redisMissed ? .savedRedisPending(message + " Redis was unreachable; they are published when it is back.") : .done(message)
+        return (total, redisMissed)
     }
 
     /// Retries one failed job: attempts reset, back to waiting, published.
