@@ -3,6 +3,13 @@ import Glibc
 #endif
 import HTTP
 
+/// An error of a lower layer (a database client, say) that knows which HTTP answer fits it,
+/// so that the one place turning errors into responses needs no knowledge of that layer.
+public protocol HTTPErrorConvertible: Error {
+    /// The answer for the client, or nil for a bare 500.
+    var httpError: HTTPError? { get }
+}
+
 /// Renders the HTML page for an error; the application supplies one built on its templates.
 public protocol ErrorPageRenderer: Sendable {
     func renderErrorPage(status: Int, message: String, requestID: String) -> [UInt8]?
@@ -22,6 +29,10 @@ public struct ErrorResponder: Sendable {
         let status: Int, message: String, headers: HTTPHeaders
         if let error = error as? HTTPError {
             (status, message, headers) = (error.status, error.message, error.headers)
+        } else if let mapped = (error as? HTTPErrorConvertible)?.httpError {
+            // Still worth a line in the server's log: the client only sees the safe message.
+            Self.logInternal(error, requestID: http.requestID, method: http.method, path: String(http.path))
+            (status, message, headers) = (mapped.status, mapped.message, mapped.headers)
         } else {
             Self.logInternal(error, requestID: http.requestID, method: http.method, path: String(http.path))
             (status, message, headers) = (500, "Internal server error", HTTPHeaders())

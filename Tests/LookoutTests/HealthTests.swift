@@ -111,3 +111,19 @@ struct HealthTests {
         #expect(try get(port, "/public/../Package.swift").status == 404)
     }
 }
+
+@Suite("Store outages reach clients as 503s", .serialized)
+struct OutageTests {
+    @Test func theQueuePageSaysTheDatabaseIsDownWithoutDetails() throws {
+        let (server, port) = try startLookout(databaseURL: "postgresql://nobody@127.0.0.1:1/none")
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let page = try get(port, "/dashboard/system/queues")
+        #expect(page.status == 503)
+        #expect(page.headers["Retry-After"] == "5")
+        #expect(page.text.contains("the database is not answering right now"))
+        #expect(!page.text.contains("127.0.0.1:1") && !page.text.contains("nobody"))
+        let api = try get(port, "/api/v1/queues")
+        #expect(api.status == 503)
+        #expect(api.text.contains("\"status\":503"))
+    }
+}
