@@ -46,7 +46,7 @@ public final class LookoutServer: Sendable {
         QueueRoutes(pages: pages, service: queues).register(in: &router)
         JobRoutes(pages: pages, service: queues, payloads: PayloadView(redactedFields: settings.redactedFields)).register(in: &router)
 
-        let application = WebApplication(router: router, errors: ErrorResponder(pageRenderer: pages),
+        let application = WebApplication(router: router, middleware: [SameOriginGuard()], errors: ErrorResponder(pageRenderer: pages),
                                          defaultHeaders: SecurityHeaders.all)
         server = try HTTPServer(configuration: settings.server, responder: application,
                                 accessLog: settings.accessLog ? JSONLinesAccessLog() : nil)
