@@ -1,3 +1,5 @@
+import HTTP
+
 /// Cookie header parsing (RFC 6265 §5.4) and Set-Cookie building (§4.1).
 public enum Cookies {
     public static func parse(_ header: String?) -> [String: String] {
@@ -6,8 +8,8 @@ public enum Cookies {
         for piece in header.split(separator: ";") {
             let parts = piece.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let name = parts[0].trimmingCharacters(" ")
-            var value = parts[1].trimmingCharacters(" ")
+            let name = parts[0].trimmingOWS()
+            var value = parts[1].trimmingOWS()
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             if result[name] == nil { result[name] = value }
         }
@@ -24,14 +26,5 @@ public enum Cookies {
         if secure { text += "; Secure" }
         text += "; SameSite=\(sameSite.rawValue)"
         return text
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(_ character: Character) -> String {
-        var s = self
-        while s.first == character { s = s.dropFirst() }
-        while s.last == character { s = s.dropLast() }
-        return String(s)
     }
 }

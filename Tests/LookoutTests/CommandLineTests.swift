@@ -32,6 +32,18 @@ struct CommandLineTests {
         #expect(result.stderr == "lookout: \(message)\n")
     }
 
+    @Test func aBrokenTemplateStopsStartUpNamingFileLineAndColumn() throws {
+        let root = NSTemporaryDirectory() + "lookout-broken-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.copyItem(atPath: TestServices.packageRoot + "/Templates", toPath: root + "/Templates")
+        try FileManager.default.createDirectory(atPath: root + "/Public", withIntermediateDirectories: true)
+        try "<main>\n  {{#queues}}\n</main>\n".write(toFile: root + "/Templates/overview.html", atomically: true, encoding: .utf8)
+        let stores = try TestStores()
+        let result = try runLookout(["serve", "--port", "0"], environment: ["LOOKOUT_RESOURCES": root, "LOOKOUT_DATABASE_URL": stores.databaseURL])
+        #expect(result.status == 2)
+        #expect(result.stderr == "lookout: template error: overview.html:2:3: section 'queues' is never closed\n")
+    }
+
     @Test func sigtermStopsTheServerWithExitCode0() throws {
         let stores = try TestStores()
         let process = Process()

@@ -49,7 +49,7 @@ public struct ServeSettings: Sendable {
         resources = try Resources.locate(explicit: options.string("resources"), source: options.source("resources"))
         databasePoolSize = try options.int("db-pool-size", in: 1...500)
         accessLog = try options.bool("access-log")
-        redactedFields = options.string("redact-fields").split(separator: ",").map { String($0).trimmingOWSCharacters() }.filter { !$0.isEmpty }
+        redactedFields = options.string("redact-fields").split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,
                                       maxHeaderBytes: try options.int("max-header-bytes", in: 1024...1_048_576),
                                       maxHeaderCount: 100,
@@ -65,14 +65,5 @@ public struct ServeSettings: Sendable {
 
     static func looksLikeConninfo(_ text: String) -> Bool {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") || text.contains("=")
-    }
-}
-
-extension String {
-    func trimmingOWSCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -1,3 +1,4 @@
+import HTTP
 import Web
 
 /// The query of a job list, validated: every bad field is a 400 that names it.
@@ -18,20 +19,11 @@ struct JobQuery: Sendable {
         }
         before = try parameters.int("before", in: 1...Int.max)
         limit = try parameters.int("limit", in: 1...500) ?? 50
-        if let text = parameters["payload"]?.trimmingCharacters(in: " "), !text.isEmpty {
+        if let text = parameters["payload"]?.trimmingOWS(), !text.isEmpty {
             guard case .object(let fields)? = try? JSONParser.parse(text), !fields.isEmpty else {
                 throw HTTPError.badRequest("'payload' must be a JSON object such as {\"campaign_id\": 123}")
             }
             payload = JSONValue.object(fields).serialized()
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.first == set || s.first == "\n" || s.first == "\t" { s = s.dropFirst() }
-        while s.last == set || s.last == "\n" || s.last == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -41,7 +41,7 @@ struct JobRoutes {
         let name = request.parameters["name"] ?? ""
         let summary = try service.summary(name)
         if let wanted = request.query["job"], !wanted.isEmpty {
-            guard let id = Int(wanted.trimmingCharacters(in: " ")), id > 0 else { throw HTTPError.badRequest("'job' must be a job id (a whole number)") }
+            guard let id = Int(wanted.trimmingOWS()), id > 0 else { throw HTTPError.badRequest("'job' must be a job id (a whole number)") }
             return .redirect(to: "/dashboard/system/jobs/\(id)", status: 302)
         }
         let query = try JobQuery(request.query, defaultStatus: summary.failed > 0 ? .failed : .waiting)
