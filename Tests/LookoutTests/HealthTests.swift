@@ -15,11 +15,19 @@ func startLookout(redisURL: String? = nil, databaseURL: String? = nil) throws ->
     return (server, address.port)
 }
 
-func get(_ port: UInt16, _ path: String) throws -> RawResponse {
+/// One request on a new connection; forms for anything but GET.
+func send(_ port: UInt16, _ method: String, _ path: String, body: String = "", cookie: String? = nil) throws -> RawResponse {
     let client = try RawClient(port: port)
     defer { client.close() }
-    try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+    if let cookie { head += "Cookie: \(cookie)\r\n" }
+    if method != "GET" { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n" }
+    try client.send(head + "\r\n" + body)
     return try client.readResponse()
+}
+
+func get(_ port: UInt16, _ path: String) throws -> RawResponse {
+    try send(port, "GET", path)
 }
 
 @Suite("Health against the real PostgreSQL and Redis", .serialized)

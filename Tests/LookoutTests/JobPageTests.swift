@@ -5,16 +5,6 @@ import TestSupport
 
 @Suite("Job pages, bulk actions and the jobs API", .serialized)
 struct JobPageTests {
-    func send(_ port: UInt16, _ method: String, _ path: String, body: String = "", cookie: String? = nil) throws -> RawResponse {
-        let client = try RawClient(port: port)
-        defer { client.close() }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
-        if let cookie { head += "Cookie: \(cookie)\r\n" }
-        if method != "GET" { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n" }
-        try client.send(head + "\r\n" + body)
-        return try client.readResponse()
-    }
-
     /// A failed job whose payload and error carry hostile text.
     func failedJob(_ t: TestStores, payload: String) throws -> Int {
         let job = try t.store.enqueue(queue: "agg", payload: payload)

@@ -8,16 +8,6 @@ import TestSupport
 
 @Suite("Queue console pages and API", .serialized)
 struct QueuePageTests {
-    func send(_ port: UInt16, _ method: String, _ path: String, cookie: String? = nil) throws -> RawResponse {
-        let client = try RawClient(port: port)
-        defer { client.close() }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
-        if let cookie { head += "Cookie: \(cookie)\r\n" }
-        if method == "POST" { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n" }
-        try client.send(head + "\r\n")
-        return try client.readResponse()
-    }
-
     @Test func tableShowsEveryColumnAndColourAndActionsRoundTrip() throws {
         let t = try TestStores()
         try t.store.defineQueue("email-sending", targetSeconds: 300)
