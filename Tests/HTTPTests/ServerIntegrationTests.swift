@@ -226,6 +226,8 @@ struct ServerIntegrationTests {
         let client = try server.connect()
         try client.send("GET /logged?x=1 HTTP/1.1\r\nHost: t\r\nX-Request-ID: trace-1\r\n\r\n")
         _ = try client.readResponse()
+        // The line is written after the response went out (it records the bytes sent).
+        for _ in 0..<100 where sink.entries.withLock({ $0.isEmpty }) { usleep(10_000) }
         let entries = sink.entries.withLock { $0 }
         #expect(entries.count == 1)
         let line = entries.first?.jsonLine ?? ""

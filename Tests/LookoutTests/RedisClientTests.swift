@@ -32,12 +32,16 @@ struct RedisClientTests {
     }
 
     @Test func thePoolReconnectsAfterTheServerDropsItsConnection() throws {
-        let redis = try pool()
-        _ = try redis.command(["CLIENT", "SETNAME", "lookout-test-victim"])
-        _ = try redis.withConnection { try $0.command(["CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal"]) }
-        // The next call on the broken connection fails once and drops it; the pool then reconnects.
+        let url = RedisURL(try TestServices.redisURL() + "/14")!
+        let redis = RedisPool(url: url, size: 1)
+        let victim = try #require(try redis.command(["CLIENT", "ID"]).int)
+        // Kill exactly the pool's connection (other suites' connections run meanwhile).
+        let killer = try RedisConnection(url)
+        #expect(try killer.command(["CLIENT", "KILL", "ID", String(victim)]) == .integer(1))
+        // The next call on the dead connection fails once and drops it; the pool then reconnects.
         _ = try? redis.command(["PING"])
         #expect(try redis.command(["PING"]) == .status("PONG"))
+        #expect(try redis.command(["CLIENT", "ID"]).int != victim)
     }
 
     @Test func urlsParseAndRejectNonsense() {

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Lookout
 import Postgres
 import Redis
+import Synchronization
 import Testing
 
 /// A throwaway PostgreSQL database, migrated, and a Redis database number flushed for it.
@@ -12,6 +16,7 @@ final class TestStores: @unchecked Sendable {
     let redisURLText: String
     let database: PostgresPool
     let redis: RedisPool
+    let redisDatabase: Int
     private let adminURL: String
 
     init(migrate: Bool = true) throws {
@@ -23,7 +28,8 @@ final class TestStores: @unchecked Sendable {
         try admin.query("CREATE DATABASE \(databaseName)")   // a name made here, not input
         database = PostgresPool(url: databaseURL, size: 8)
         let redisBase = try TestServices.redisURL()
-        redisURLText = redisBase + "/" + String(Int.random(in: 1...15))
+        redisDatabase = RedisDatabases.take()
+        redisURLText = redisBase + "/" + String(redisDatabase)
         redis = RedisPool(url: RedisURL(redisURLText)!, size: 8)
         _ = try redis.command(["FLUSHDB"])
         if migrate {
@@ -51,8 +57,27 @@ final class TestStores: @unchecked Sendable {
 
     deinit {
         _ = try? redis.command(["FLUSHDB"])
+        RedisDatabases.give(redisDatabase)
         if let admin = try? PostgresConnection(url: adminURL) {
             _ = try? admin.query("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
         }
+    }
+}
+
+/// Redis database numbers for the stores alive at once: suites run in parallel, and two
+/// stores sharing a number would flush each other's keys. 14 is RedisClientTests', 0 the
+/// server's default.
+enum RedisDatabases {
+    private static let free = Mutex<Set<Int>>(Set(1...13).union([15]))
+
+    static func take() -> Int {
+        while true {
+            if let number = free.withLock({ $0.popFirst() }) { return number }
+            usleep(20_000)
+        }
+    }
+
+    static func give(_ number: Int) {
+        _ = free.withLock { $0.insert(number) }
     }
 }
