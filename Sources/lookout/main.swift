@@ -26,8 +26,11 @@ let usage = """
 
 let serveUsage = """
     Usage: lookout serve [OPTIONS]
+           lookout demo [OPTIONS]
 
-    Runs the console. SIGINT/SIGTERM stop accepting, let in-flight requests finish, exit 0.
+    serve runs the console; it refuses a database that `lookout migrate` has not brought up
+    to date (exit 2). demo migrates first, then serves with producers and workers on the five
+    seed queues. SIGINT/SIGTERM stop accepting, let in-flight requests finish, exit 0.
 
     Options:
     \(OptionValues.help(ServeSettings.specs))
