@@ -72,6 +72,21 @@ struct HealthTests {
         #expect(!response.text.contains("127.0.0.1"))
     }
 
+    @Test func workersAreCountedFromTheirHeartbeatsWithoutMakingHealthFail() throws {
+        let t = try TestStores()
+        let (server, port) = try startLookout(redisURL: t.redisURLText, databaseURL: t.databaseURL)
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        var health = try get(port, "/health")
+        #expect(health.status == 200)
+        #expect(health.text.contains("\"workers\":{\"status\":\"none\",\"active_count\":0}"))
+        try t.broker.heartbeat(worker: "mailer-1", json: "{}")
+        try t.broker.heartbeat(worker: "mailer-2", json: "{}")
+        health = try get(port, "/health")
+        #expect(health.text.contains("\"workers\":{\"status\":\"healthy\",\"active_count\":2}"))
+        let workers = try get(port, "/api/v1/health/workers")
+        #expect(workers.text == "{\"status\":\"healthy\",\"active_workers\":2,\"workers\":[\"mailer-1\",\"mailer-2\"]}\n")
+    }
+
     @Test func componentEndpoints() throws {
         let (server, port) = try startLookout()
         defer { server.beginShutdown(); server.waitUntilStopped() }

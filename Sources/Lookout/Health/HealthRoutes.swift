@@ -11,6 +11,7 @@ struct HealthRoutes {
         router.get("/health") { _ in self.overall() }
         router.get("/api/v1/health/database") { _ in self.database() }
         router.get("/api/v1/health/redis") { _ in self.redis() }
+        router.get("/api/v1/health/workers") { _ in self.workers() }
     }
 
     func overall() -> HTTPResponse {
@@ -20,6 +21,10 @@ struct HealthRoutes {
                                                  ("response_time_ms", .double(check.responseTimeMilliseconds))]
             if let error = check.error { detail.append(("error", .string(error))) }
             return (check.name, .object(detail))
+        }
+        // Workers are reported, not judged: a console may watch a fleet that is scaled to zero.
+        if let workers = health.liveWorkers() {
+            fields.append(("workers", ["status": .string(workers.isEmpty ? "none" : "healthy"), "active_count": .int(workers.count)]))
         }
         fields.append(("api", ["status": "healthy", "uptime_seconds": .int(health.uptimeSeconds)]))
         let failing = checks.filter { !$0.healthy }.map { JSONValue.string($0.name) }
@@ -45,6 +50,15 @@ struct HealthRoutes {
         ]
         if let error = check.error { body.append(("error", .string(error))) }
         return .json(.object(body), status: check.healthy ? 200 : 503)
+    }
+
+    /// Workers with a live heartbeat (seed 003's /api/v1/health/workers).
+    func workers() -> HTTPResponse {
+        guard let workers = health.liveWorkers() else {
+            return .json(["status": "unknown", "error": "Redis is not answering: heartbeats cannot be read"], status: 503)
+        }
+        return .json(["status": .string(workers.isEmpty ? "none" : "healthy"), "active_workers": .int(workers.count),
+                      "workers": .array(workers.map { .string($0) })])
     }
 
     func redis() -> HTTPResponse {

@@ -56,6 +56,20 @@ public final class HealthService: Sendable {
         return Check(name: name, healthy: failure == nil, responseTimeMilliseconds: (elapsed * 100).rounded() / 100, error: failure)
     }
 
+    /// Workers whose heartbeat (`worker:{id}`, 30 s TTL, docs/queue-protocol.md) is alive;
+    /// nil when Redis cannot be asked.
+    func liveWorkers() -> [String]? {
+        var cursor = "0"
+        var names: [String] = []
+        repeat {
+            guard case .array(let parts)? = try? redis.command(["SCAN", cursor, "MATCH", "worker:*", "COUNT", "1000"]),
+                  parts.count == 2, let next = parts[0].string, case .array(let keys) = parts[1] else { return nil }
+            names += keys.compactMap { $0.string.map { String($0.dropFirst("worker:".count)) } }
+            cursor = next
+        } while cursor != "0" && names.count < 100_000
+        return names.sorted()
+    }
+
     /// Redis INFO fields as numbers ("used_memory" -> 1234).
     func redisInfo() throws -> [String: Double] {
         guard let text = try redis.command(["INFO"]).string else { throw RedisError(.protocolError, "INFO") }
