@@ -32,6 +32,24 @@ struct CommandLineTests {
         #expect(result.stderr == "lookout: \(message)\n")
     }
 
+    @Test func migrateAndReconcileFromTheCommandLine() throws {
+        let t = try TestStores(migrate: false)
+        let env = ["LOOKOUT_DATABASE_URL": t.databaseURL, "LOOKOUT_REDIS_URL": t.redisURLText]
+        let first = try runLookout(["migrate"], environment: env)
+        #expect(first.status == 0)
+        #expect(first.stdout == "applying 0001_queues\napplied 1 migration(s)\n")
+        let second = try runLookout(["migrate"], environment: env)
+        #expect(second.stdout == "database is up to date\n")
+        try t.store.defineQueue("mail", targetSeconds: 60)
+        _ = try t.store.enqueue(queue: "mail", payload: "{}")   // never pushed to Redis
+        let reconcile = try runLookout(["reconcile"], environment: env)
+        #expect(reconcile.status == 0)
+        #expect(reconcile.stdout == "recovered 0 expired leases, made 0 due retries runnable, removed 0 stale in-flight ids, rebuilt mail\n")
+        let unreachable = try runLookout(["migrate", "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr == "lookout: migrate failed: PostgreSQL connection failed\n")
+    }
+
     @Test func aBrokenTemplateStopsStartUpNamingFileLineAndColumn() throws {
         let root = NSTemporaryDirectory() + "lookout-broken-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: root) }
