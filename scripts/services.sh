@@ -14,6 +14,13 @@ PG_PORT="${LOOKOUT_PG_PORT:-54329}"
 REDIS_PORT="${LOOKOUT_REDIS_PORT:-63799}"
 PG_DIR="$STATE/postgres"
 REDIS_DIR="$STATE/redis"
+# As root, PostgreSQL runs as the postgres user, who must be able to reach its data folder.
+# When the project lives somewhere that user cannot enter (under /root, say), the cluster
+# goes to /var/tmp instead, under a name derived from the state folder.
+if [[ $(id -u) == 0 ]] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+    PG_DIR="/var/tmp/lookout-$(printf '%s' "$STATE" | md5sum | cut -c1-12)/postgres"
+    mkdir -p "$(dirname "$PG_DIR")"
+fi
 
 pg_bin() {
     local bin
@@ -24,7 +31,7 @@ pg_bin() {
 
 # PostgreSQL refuses to run as root: as root, run its programs as the postgres user.
 as_pg() {
-    if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [[ $(id -u) == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 database_url() { echo "postgresql://lookout@127.0.0.1:$PG_PORT/lookout"; }
