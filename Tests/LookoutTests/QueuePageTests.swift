@@ -28,7 +28,7 @@ struct QueuePageTests {
         }
         #expect(page.text.contains("<tr class=\"row-yellow\" data-queue=\"email-sending\">"))        // 150 waiting
         #expect(page.text.contains("<tr class=\"row-red\" data-queue=\"analytics:daily-aggregate\">")) // 12 failed
-        #expect(page.text.contains("href=\"/dashboard/system/queues/analytics%3Adaily-aggregate/clear-failed\">Clear failed</a>"))
+        #expect(page.text.contains("href=\"/dashboard/system/queues/analytics%3Adaily-aggregate/bulk?action=delete\">Clear failed</a>"))
         #expect(page.text.contains("<meta http-equiv=\"refresh\" content=\"5\">"))
 
         let paused = try send(port, "POST", "/dashboard/system/queues/email-sending/pause")
@@ -41,10 +41,10 @@ struct QueuePageTests {
         #expect(after.headers["Set-Cookie"]?.contains("Max-Age=0") == true)
         #expect(try t.broker.isPaused("email-sending"))
 
-        let confirm = try send(port, "GET", "/dashboard/system/queues/analytics%3Adaily-aggregate/clear-failed")
+        let confirm = try send(port, "GET", "/dashboard/system/queues/analytics%3Adaily-aggregate/bulk?action=delete")
         #expect(confirm.status == 200)
         #expect(confirm.text.contains("<strong>12</strong> job(s)"))
-        let cleared = try send(port, "POST", "/dashboard/system/queues/analytics%3Adaily-aggregate/clear-failed")
+        let cleared = try send(port, "POST", "/dashboard/system/queues/analytics%3Adaily-aggregate/delete-failed")
         #expect(cleared.status == 303)
         #expect(try t.store.summaries().first { $0.name == "analytics:daily-aggregate" }?.failed == 0)
     }

@@ -23,7 +23,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private let runningThreads = Atomic<Int>(0)
     private let stopSignal = Mutex<Bool>(false)
-    private var drainDeadline: UInt64 = 0
+    /// Set before `draining`, so the sweeper never sees draining with no deadline yet.
+    private let drainDeadline = Atomic<UInt64>(.max)
     private let scheduler: WorkerScheduler
     private static let listenerToken = UInt64.max
 
@@ -69,8 +70,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// Stops accepting, closes idle connections, lets in-flight requests finish (up to
     /// `shutdownGrace`). Returns at once; `waitUntilStopped()` blocks until done.
     public func beginShutdown() {
-        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        drainDeadline = MonotonicClock.now() + UInt64(configuration.shutdownGrace * 1e9)
+        let deadline = MonotonicClock.now() + UInt64(configuration.shutdownGrace * 1e9)
+        guard drainDeadline.compareExchange(expected: .max, desired: deadline, ordering: .acquiringAndReleasing).exchanged else { return }
+        draining.store(true, ordering: .releasing)
         listenerLock.withLock { listener in
             if let listener {
                 poller.deregister(listener.fd)
@@ -124,7 +126,7 @@ public final class HTTPServer: @unchecked Sendable {
                 }
                 guard let (socket, address) = accepted else { break }
                 if table.count >= configuration.maxConnections {
-                    _ = try? socket.send(UnsafeRawBufferPointer(Self.overloaded.withUnsafeBytes { $0 }))
+                    _ = Self.overloaded.withUnsafeBytes { try? socket.send($0) }
                     socket.close()
                     continue
                 }
@@ -274,7 +276,8 @@ public final class HTTPServer: @unchecked Sendable {
         while true {
             usleep(100_000)
             let now = MonotonicClock.now()
-            let isDraining = draining.load(ordering: .relaxed)
+            let isDraining = draining.load(ordering: .acquiring)
+            let drainDeadline = drainDeadline.load(ordering: .relaxed)
             table.forEachIdle { connection in
                 guard !connection.expired else { return }
                 let idle = !connection.decoder.hasPartialRequest

@@ -12,8 +12,6 @@ struct QueueRoutes {
         router.post("/dashboard/system/queues/:name/pause") { request in try self.act(request) { try service.setPaused($0, true) } }
         router.post("/dashboard/system/queues/:name/resume") { request in try self.act(request) { try service.setPaused($0, false) } }
         router.post("/dashboard/system/queues/:name/repair") { request in try self.act(request) { try service.repair($0) } }
-        router.get("/dashboard/system/queues/:name/clear-failed") { request in try self.confirmClear(request) }
-        router.post("/dashboard/system/queues/:name/clear-failed") { request in try self.act(request) { try service.deleteFailed($0) } }
 
         router.get("/api/v1/queues") { _ in try self.apiList() }
         router.post("/api/v1/queues/:name/pause") { request in try self.apiAct(request) { try service.setPaused($0, true) } }
@@ -47,20 +45,6 @@ struct QueueRoutes {
         ])
         response.headers.set("Cache-Control", "no-store")
         return response
-    }
-
-    func confirmClear(_ request: Request) throws -> HTTPResponse {
-        let name = request.parameters["name"] ?? ""
-        guard let queue = try service.overview().queues.first(where: { $0.name == name }) else {
-            throw HTTPError.notFound("no queue named '\(name)'")
-        }
-        return pages.render("queues/confirm", for: request, title: "Clear failed jobs", section: .queues, live: false, data: [
-            "name": .string(queue.name),
-            "path": .string(URLEncoding.percentEncode(queue.name)),
-            "failed": .int(queue.failed),
-            "action": "clear-failed",
-            "verb": "Delete every failed job",
-        ])
     }
 
     /// Runs a form action, then redirects back with its outcome as a flash message.
