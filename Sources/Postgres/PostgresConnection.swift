@@ -77,8 +77,14 @@ public final class PostgresConnection: @unchecked Sendable {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw Self.resultError(result, usable: isUsable) }
     }
 
-    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    /// True inside a transaction block (libpq tracks it from the server's answers).
+    public var inTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws. Inside a
+    /// transaction already (a caller scoped the connection to a tenant, say), `body` simply
+    /// runs in it and the outer caller commits or rolls back.
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        if inTransaction { return try body(self) }
         try query("BEGIN")
         do {
             let value = try body(self)

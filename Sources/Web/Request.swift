@@ -7,6 +7,8 @@ public struct Request: Sendable {
     /// Percent-decoded path segments captured by the route pattern.
     public internal(set) var parameters: [String: String] = [:]
     public let query: Parameters
+    /// Values middleware attaches for handlers further in (who is signed in, say), keyed by type.
+    public var attachments = Attachments()
 
     public init(_ http: HTTPRequest) throws(HTTPError) {
         self.http = http
@@ -34,5 +36,22 @@ public struct Request: Sendable {
         if path.hasPrefix("/api/") { return true }
         let accept = headers["Accept"] ?? ""
         return accept.contains("application/json") && !accept.contains("text/html")
+    }
+}
+
+/// A typed key for a value attached to a request.
+public protocol AttachmentKey {
+    associatedtype Value: Sendable
+}
+
+/// Values attached to a request by middleware, one per key type.
+public struct Attachments: Sendable {
+    private var values: [ObjectIdentifier: any Sendable] = [:]
+
+    public init() {}
+
+    public subscript<Key: AttachmentKey>(_ key: Key.Type) -> Key.Value? {
+        get { values[ObjectIdentifier(key)] as? Key.Value }
+        set { values[ObjectIdentifier(key)] = newValue }
     }
 }

@@ -15,6 +15,10 @@ public struct Router: Sendable {
 
     public init() {}
 
+    /// Every route as (method, pattern text), in registration order: what tests walk to
+    /// check that no route is left open by mistake.
+    public var table: [(method: String, pattern: String)] { routes.map { ($0.method, $0.pattern.description) } }
+
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         routes.append(Route(method: method, pattern: RoutePattern(pattern), handler: handler))
     }

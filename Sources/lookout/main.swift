@@ -17,6 +17,8 @@ let usage = """
       demo       migrate, then serve with producers and workers on the five seed queues
       migrate    apply the database migrations that are missing
       reconcile  repair gaps between PostgreSQL and Redis once, and report
+      user       add, list, remove users, change roles and passwords
+      token      create, list, revoke API tokens
       version    print the version
       help       show this help; `lookout COMMAND --help` shows a command's options
 
@@ -94,6 +96,7 @@ func serve(_ arguments: [String], demo: Bool = false) -> Never {
     }
     let settings: ServeSettings
     let server: LookoutServer
+    var demoPassword: String?
     do {
         settings = try ServeSettings(arguments: arguments, environment: Environment.variables())
     } catch {
@@ -104,6 +107,7 @@ func serve(_ arguments: [String], demo: Bool = false) -> Never {
             _ = try Maintenance.migrate(settings.database) { migration in
                 StandardStreams.writeError("applying migration \(migration.version) \(migration.name)\n")
             }
+            demoPassword = try DemoLogins.ensure(settings.database, password: Environment.variables()["LOOKOUT_DEMO_PASSWORD"])
         } else if let problem = Maintenance.migrationProblem(settings.database) {
             fail(problem)
         }
@@ -129,6 +133,7 @@ func serve(_ arguments: [String], demo: Bool = false) -> Never {
         fail("cannot listen on \(settings.bind):\(settings.port): \(error)")
     }
     StandardStreams.writeError("lookout \(LookoutVersion.current) listening on http://\(address)\(demo ? " with demo traffic" : "")\n")
+    if let demoPassword { StandardStreams.writeError(DemoLogins.banner(url: "http://\(address)", password: demoPassword)) }
 
     var received: Int32 = 0
     sigwait(&signals, &received)
@@ -147,6 +152,56 @@ func serve(_ arguments: [String], demo: Bool = false) -> Never {
     exit(0)
 }
 
+func accessCommand(_ arguments: [String], command: String) -> Never {
+    if arguments.isEmpty || arguments.contains("--help") || arguments.contains("-h") {
+        StandardStreams.writeOutput(command == "user" ? AccessCommands.userUsage : AccessCommands.tokenUsage)
+        exit(arguments.isEmpty ? 2 : 0)
+    }
+    do {
+        let commands = try AccessCommands(arguments: arguments, environment: Environment.variables(), command: command)
+        let output = command == "user" ? try commands.runUser(password: readNewPassword) : try commands.runToken()
+        StandardStreams.writeOutput(output)
+        exit(0)
+    } catch let error as SettingsError {
+        fail("\(command): \(error.message)")
+    } catch let error as AccessStore.Refusal {
+        fail("\(command): \(error.message)")
+    } catch {
+        StandardStreams.writeError("lookout: \(command) failed: \(error)\n")
+        exit(1)
+    }
+}
+
+/// A new password from the terminal, asked twice with echo off; or the first line of stdin
+/// when it is not a terminal (for scripts: `printf '%s\n' "$PW" | lookout user add ...`).
+func readNewPassword() throws(SettingsError) -> String {
+    guard isatty(STDIN_FILENO) == 1 else {
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw SettingsError("no password on stdin (give it as the first line)")
+        }
+        return line
+    }
+    let first = readHidden("Password: ")
+    let second = readHidden("Again: ")
+    guard let first, !first.isEmpty else { throw SettingsError("no password given") }
+    guard first == second else { throw SettingsError("the two passwords differ") }
+    return first
+}
+
+func readHidden(_ prompt: String) -> String? {
+    StandardStreams.writeError(prompt)
+    var saved = termios()
+    tcgetattr(STDIN_FILENO, &saved)
+    var quiet = saved
+    quiet.c_lflag &= ~tcflag_t(ECHO)
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+    defer {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+        StandardStreams.writeError("\n")
+    }
+    return readLine(strippingNewline: true)
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case nil, "help", "--help", "-h":
@@ -163,6 +218,10 @@ case "migrate":
     migrate(Array(arguments.dropFirst()))
 case "reconcile":
     reconcile(Array(arguments.dropFirst()))
+case "user":
+    accessCommand(Array(arguments.dropFirst()), command: "user")
+case "token":
+    accessCommand(Array(arguments.dropFirst()), command: "token")
 case let other?:
     fail("unknown command '\(other)' (see lookout --help)")
 }

@@ -2,32 +2,65 @@ import Foundation
 import HTTP
 import Lookout
 import Net
+import Synchronization
+import Postgres
 import Testing
 import TestSupport
 
 /// Runs the whole application in-process on a free port.
-func startLookout(redisURL: String? = nil, databaseURL: String? = nil) throws -> (LookoutServer, UInt16) {
-    let settings = try ServeSettings(arguments: ["--port", "0", "--access-log", "off", "--resources", TestServices.packageRoot],
-                                     environment: ["LOOKOUT_DATABASE_URL": try databaseURL ?? TestServices.databaseURL(),
+func startLookout(redisURL: String? = nil, databaseURL: String? = nil, arguments: [String] = []) throws -> (LookoutServer, UInt16) {
+    let databaseURL = try databaseURL ?? TestServices.databaseURL()
+    let settings = try ServeSettings(arguments: ["--port", "0", "--access-log", "off", "--resources", TestServices.packageRoot] + arguments,
+                                     environment: ["LOOKOUT_DATABASE_URL": databaseURL,
                                                    "LOOKOUT_REDIS_URL": try redisURL ?? TestServices.redisURL()])
     let server = try LookoutServer(settings: settings)
     let address = try server.start()
+    // An admin token for the requests tests send (unless they say otherwise); none when
+    // the database is unreachable or unmigrated, which some tests want.
+    if let token = try? AccessStore(database: PostgresPool(url: databaseURL, size: 1), bcryptCost: 4)
+        .createToken(name: "tests", role: .admin, tenant: nil, createdBy: "tests").secret {
+        TestTokens.set(address.port, token)
+    }
     return (server, address.port)
 }
 
+/// The admin token of each server the tests started, by port.
+enum TestTokens {
+    private static let tokens = Mutex<[UInt16: String]>([:])
+    static func set(_ port: UInt16, _ token: String) { tokens.withLock { $0[port] = token } }
+    static func admin(_ port: UInt16) -> String? { tokens.withLock { $0[port] } }
+}
+
+/// How a test request proves who it is.
+enum Auth {
+    /// The server's admin token (the default).
+    case admin
+    /// No credentials at all.
+    case none
+    case bearer(String)
+}
+
 /// One request on a new connection; forms for anything but GET.
-func send(_ port: UInt16, _ method: String, _ path: String, body: String = "", cookie: String? = nil) throws -> RawResponse {
+func send(_ port: UInt16, _ method: String, _ path: String, body: String = "", cookie: String? = nil, auth: Auth = .admin,
+          headers: [String: String] = [:]) throws -> RawResponse {
     let client = try RawClient(port: port)
     defer { client.close() }
     var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
     if let cookie { head += "Cookie: \(cookie)\r\n" }
-    if method != "GET" { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n" }
+    switch auth {
+    case .admin: if let token = TestTokens.admin(port) { head += "Authorization: Bearer \(token)\r\n" }
+    case .none: break
+    case .bearer(let token): head += "Authorization: Bearer \(token)\r\n"
+    }
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    if method != "GET" && headers["Content-Type"] == nil { head += "Content-Type: application/x-www-form-urlencoded\r\n" }
+    if method != "GET" { head += "Content-Length: \(body.utf8.count)\r\n" }
     try client.send(head + "\r\n" + body)
     return try client.readResponse()
 }
 
-func get(_ port: UInt16, _ path: String) throws -> RawResponse {
-    try send(port, "GET", path)
+func get(_ port: UInt16, _ path: String, auth: Auth = .admin) throws -> RawResponse {
+    try send(port, "GET", path, auth: auth)
 }
 
 @Suite("Health against the real PostgreSQL and Redis", .serialized)
@@ -99,7 +132,8 @@ struct HealthTests {
     }
 
     @Test func overviewPageRendersInTheLayoutWithRefreshControl() throws {
-        let (server, port) = try startLookout()
+        let t = try TestStores()
+        let (server, port) = try startLookout(redisURL: t.redisURLText, databaseURL: t.databaseURL)
         defer { server.beginShutdown(); server.waitUntilStopped() }
         let live = try get(port, "/dashboard/system")
         #expect(live.status == 200)
@@ -140,12 +174,14 @@ struct OutageTests {
     @Test func theQueuePageSaysTheDatabaseIsDownWithoutDetails() throws {
         let (server, port) = try startLookout(databaseURL: "postgresql://nobody@127.0.0.1:1/none")
         defer { server.beginShutdown(); server.waitUntilStopped() }
-        let page = try get(port, "/dashboard/system/queues")
+        // Finding out who is asking needs the database already: that is the 503.
+        let someone = Auth.bearer("lookout_" + String(repeating: "0", count: 64))
+        let page = try get(port, "/dashboard/system/queues", auth: someone)
         #expect(page.status == 503)
         #expect(page.headers["Retry-After"] == "5")
         #expect(page.text.contains("the database is not answering right now"))
         #expect(!page.text.contains("127.0.0.1:1") && !page.text.contains("nobody"))
-        let api = try get(port, "/api/v1/queues")
+        let api = try get(port, "/api/v1/queues", auth: someone)
         #expect(api.status == 503)
         #expect(api.text.contains("\"status\":503"))
     }

@@ -15,6 +15,9 @@ public final class LookoutServer: Sendable {
     let server: HTTPServer
     let reconciler: Reconciler
     let demo: DemoTraffic?
+    let access: AccessService
+    /// Every route, for tests that walk them all.
+    public let routes: [(method: String, pattern: String)]
     let running = Atomic<Bool>(true)
 
     public init(settings: ServeSettings, demo: Bool = false) throws {
@@ -32,6 +35,8 @@ public final class LookoutServer: Sendable {
         let health = HealthService(database: database, redis: redis)
         let statics = try StaticFiles(root: settings.resources + "/Public")
         reconciler = Reconciler(database: database, redis: redis)
+        let audit = AuditLog(database: database)
+        access = AccessService(store: AccessStore(database: database), audit: audit, settings: settings.access)
         let queues = QueueService(store: QueueStore(database: database), broker: QueueBroker(redis: redis), reconciler: reconciler)
         self.demo = demo ? DemoTraffic(database: database, redis: redis) : nil
 
@@ -41,12 +46,15 @@ public final class LookoutServer: Sendable {
             return try statics.response(rawPath: raw, request: request)
         }
         router.get("/favicon.ico") { request in try statics.response(rawPath: "favicon.svg", request: request) }
+        SignInRoutes(pages: pages, access: access).register(in: &router)
+        AdminRoutes(pages: pages, access: access).register(in: &router)
         HealthRoutes(health: health).register(in: &router)
         OverviewRoutes(pages: pages, health: health).register(in: &router)
-        QueueRoutes(pages: pages, service: queues).register(in: &router)
-        JobRoutes(pages: pages, service: queues, payloads: PayloadView(redactedFields: settings.redactedFields)).register(in: &router)
+        QueueRoutes(pages: pages, service: queues, audit: audit).register(in: &router)
+        JobRoutes(pages: pages, service: queues, payloads: PayloadView(redactedFields: settings.redactedFields), audit: audit).register(in: &router)
 
-        let application = WebApplication(router: router, middleware: [SameOriginGuard()], errors: ErrorResponder(pageRenderer: pages),
+        routes = router.table
+        let application = WebApplication(router: router, middleware: [SameOriginGuard(), AccessMiddleware(access: access)], errors: ErrorResponder(pageRenderer: pages),
                                          defaultHeaders: SecurityHeaders.all)
         server = try HTTPServer(configuration: settings.server, responder: application,
                                 accessLog: settings.accessLog ? JSONLinesAccessLog() : nil)
@@ -59,8 +67,11 @@ public final class LookoutServer: Sendable {
         OSThread.spawn(name: "reconciler") { [self] in
             // Folds counters and repairs PostgreSQL/Redis gaps every 2 s; a store that is down
             // only makes one round fail (docs/queue-protocol.md, "Reconciliation").
+            var round = 0
             while running.load(ordering: .relaxed) {
                 _ = try? reconciler.runOnce()
+                if round % 300 == 0 { try? access.store.purgeSessions(maxSeconds: access.settings.maxSeconds) }
+                round += 1
                 usleep(2_000_000)
             }
         }

@@ -7,7 +7,7 @@ import Web
 /// pause with a link: no JavaScript needed).
 public final class Pages: ErrorPageRenderer {
     public enum Section: String, Sendable, CaseIterable {
-        case overview, queues, infrastructure, logs
+        case overview, queues, infrastructure, logs, admin
     }
 
     let templates: TemplateLibrary
@@ -32,6 +32,16 @@ public final class Pages: ErrorPageRenderer {
         context["pauseURL"] = .string(Self.url(path: request.path, query: request.query, setting: "refresh", to: "off"))
         context["resumeURL"] = .string(Self.url(path: request.path, query: request.query, setting: "refresh", to: nil))
         context["navQuery"] = .string(paused ? "?refresh=off" : "")
+        if let principal = request.principal {
+            // Buttons show only for roles that may use them; the server refuses the rest anyway.
+            context["user"] = .object(["name": .string(principal.name), "role": .string(principal.role.rawValue),
+                                       "tenant": TemplateValue(principal.tenant)])
+            context["csrf"] = .string(principal.csrfToken ?? "")
+            context["isSession"] = .bool(principal.csrfToken != nil)
+            context["canOperate"] = .bool(principal.role >= .operator)
+            context["canOperateAll"] = .bool(principal.role >= .operator && principal.tenant == nil)
+            context["isAdmin"] = .bool(principal.role == .admin)
+        }
         let flash = Flash.message(in: request)
         context["flash"] = TemplateValue(flash)
         var response = HTTPResponse.html(templates.renderPage(template, .object(context)))

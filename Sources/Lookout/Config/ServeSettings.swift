@@ -15,6 +15,7 @@ public struct ServeSettings: Sendable {
     public var databasePoolSize: Int
     public var accessLog: Bool
     public var redactedFields: [String]
+    public var access: AccessSettings
 
     public static let specs: [OptionSpec] = [
         OptionSpec("bind", env: "LOOKOUT_BIND", default: "127.0.0.1", value: "ADDR", help: "address to listen on (numeric IPv4/IPv6, or localhost)"),
@@ -36,6 +37,12 @@ public struct ServeSettings: Sendable {
         OptionSpec("access-log", env: "LOOKOUT_ACCESS_LOG", default: "on", value: "on|off", help: "one JSON line per request on stdout"),
         OptionSpec("redact-fields", env: "LOOKOUT_REDACT_FIELDS", default: "password,token,secret,api_key,apikey,authorization", value: "LIST",
                    help: "payload fields shown as [redacted] (comma-separated, matched case-insensitively within names)"),
+        OptionSpec("session-idle", env: "LOOKOUT_SESSION_IDLE", default: "1800", value: "SECONDS", help: "a session unused this long is over"),
+        OptionSpec("session-max", env: "LOOKOUT_SESSION_MAX", default: "43200", value: "SECONDS", help: "a session is over this long after sign-in, used or not"),
+        OptionSpec("secure-cookies", env: "LOOKOUT_SECURE_COOKIES", default: "off", value: "on|off",
+                   help: "mark cookies Secure: turn on when browsers reach Lookout over HTTPS (a TLS proxy in front)"),
+        OptionSpec("private-probes", env: "LOOKOUT_PRIVATE_PROBES", default: "off", value: "on|off",
+                   help: "require a session or token for /health and /api/v1/health/* too"),
     ]
 
     public init(arguments: [String], environment: [String: String]) throws(SettingsError) {
@@ -50,6 +57,8 @@ public struct ServeSettings: Sendable {
         databasePoolSize = try options.int("db-pool-size", in: 1...500)
         accessLog = try options.bool("access-log")
         redactedFields = options.string("redact-fields").split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
+        access = AccessSettings(idleSeconds: Int(try options.seconds("session-idle")), maxSeconds: Int(try options.seconds("session-max")),
+                                secureCookies: try options.bool("secure-cookies"), privateProbes: try options.bool("private-probes"))
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,
                                       maxHeaderBytes: try options.int("max-header-bytes", in: 1024...1_048_576),
                                       maxHeaderCount: 100,

@@ -21,6 +21,9 @@ public final class DemoTraffic: Sendable {
         ("warmup:process", 900, 3),
     ]
 
+    /// The demo's customers: every job belongs to one (seed 004's multi-tenant setting).
+    public static let tenants = ["acme", "globex", "initech"]
+
     let store: QueueStore
     let broker: QueueBroker
     let running = Atomic<Bool>(true)
@@ -62,7 +65,7 @@ public final class DemoTraffic: Sendable {
             do {
                 var published: [(id: Int, queue: String, payload: String, attempts: Int, maxAttempts: Int)] = []
                 for item in batch {
-                    let job = try store.enqueue(queue: item.queue, payload: item.payload)
+                    let job = try store.enqueue(queue: item.queue, payload: item.payload, tenant: Self.tenants.randomElement())
                     published.append((job.id, job.queue, job.payload, 0, job.maxAttempts))
                 }
                 try? broker.publish(published)   // Redis down: reconciliation publishes later

@@ -8,6 +8,10 @@ struct JobRoutes {
     let pages: Pages
     let service: QueueService
     let payloads: PayloadView
+    let audit: AuditLog
+
+    /// The queue service confined to the tenant scope of whoever asks.
+    func queues(_ request: Request) -> QueueService { service.scoped(request.scope) }
 
     func register(in router: inout Router) {
         router.get("/dashboard/system/queues/:name") { request in try self.queuePage(request) }
@@ -39,13 +43,13 @@ struct JobRoutes {
 
     func queuePage(_ request: Request) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
-        let summary = try service.summary(name)
+        let summary = try queues(request).summary(name)
         if let wanted = request.query["job"], !wanted.isEmpty {
             guard let id = Int(wanted.trimmingOWS()), id > 0 else { throw HTTPError.badRequest("'job' must be a job id (a whole number)") }
             return .redirect(to: "/dashboard/system/jobs/\(id)", status: 302)
         }
         let query = try JobQuery(request.query, defaultStatus: summary.failed > 0 ? .failed : .waiting)
-        let jobs = try service.jobs(queue: name, status: query.status, before: query.before, limit: query.limit, payloadFilter: query.payload)
+        let jobs = try queues(request).jobs(queue: name, status: query.status, before: query.before, limit: query.limit, payloadFilter: query.payload)
         let counts: [JobStatus: Int] = [.waiting: summary.waiting, .scheduled: summary.scheduled, .active: summary.active,
                                         .failed: summary.failed]
         let tabs: [TemplateValue] = JobStatus.allCases.map { status in
@@ -86,8 +90,9 @@ struct JobRoutes {
     }
 
     func confirmBulk(_ request: Request) throws -> HTTPResponse {
+        try request.require(.operator)
         let name = request.parameters["name"] ?? ""
-        let summary = try service.summary(name)
+        let summary = try queues(request).summary(name)
         let query = try JobQuery(request.query, defaultStatus: .failed)
         let retry = request.query["action"] == "retry"
         guard retry || request.query["action"] == "delete" else { throw HTTPError.badRequest("'action' must be retry or delete") }
@@ -104,13 +109,12 @@ struct JobRoutes {
     func bulk(_ request: Request, retry: Bool) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
         let query = try JobQuery(try request.form(), defaultStatus: .failed)
-        let result = retry ? try service.retryFailed(name, payloadFilter: query.payload, actor: request.http.remoteAddress)
-                           : try service.deleteFailed(name, payloadFilter: query.payload)
+        let result = try bulkAction(request, name: name, payload: query.payload, retry: retry)
         return Flash.redirect(to: Self.queuePath(name) + "?status=failed", message: result.message)
     }
 
     func jobPage(_ request: Request) throws -> HTTPResponse {
-        let (job, logs) = try service.job(try Self.jobID(request))
+        let (job, logs) = try queues(request).job(try Self.jobID(request))
         let history: [TemplateValue] = logs.map { log in
             [
                 "time": .string(log.createdAt), "attempt": .int(log.attempt), "event": .string(log.event),
@@ -135,7 +139,8 @@ struct JobRoutes {
     }
 
     func confirmJob(_ request: Request) throws -> HTTPResponse {
-        let (job, _) = try service.job(try Self.jobID(request))
+        try request.require(.operator)
+        let (job, _) = try queues(request).job(try Self.jobID(request))
         let action = request.query["action"] ?? ""
         guard action == "retry" || action == "delete" else { throw HTTPError.badRequest("'action' must be retry or delete") }
         return pages.render("jobs/confirm", for: request, title: action == "retry" ? "Retry job \(job.id)" : "Delete job \(job.id)",
@@ -147,12 +152,12 @@ struct JobRoutes {
 
     func retry(_ request: Request) throws -> HTTPResponse {
         let id = try Self.jobID(request)
-        let result = try service.retryJob(id, actor: request.http.remoteAddress)
+        let result = try retryJob(request, id)
         return Flash.redirect(to: "/dashboard/system/jobs/\(id)", message: result.message)
     }
 
     func delete(_ request: Request) throws -> HTTPResponse {
-        let (queue, result) = try service.deleteJob(try Self.jobID(request))
+        let (queue, result) = try deleteJob(request, try Self.jobID(request))
         return Flash.redirect(to: Self.queuePath(queue), message: result.message)
     }
 
@@ -173,15 +178,15 @@ struct JobRoutes {
 
     func apiJobs(_ request: Request) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
-        _ = try service.summary(name)
+        _ = try queues(request).summary(name)
         let query = try JobQuery(request.query, defaultStatus: .failed)
-        let jobs = try service.jobs(queue: name, status: query.status, before: query.before, limit: query.limit, payloadFilter: query.payload)
+        let jobs = try queues(request).jobs(queue: name, status: query.status, before: query.before, limit: query.limit, payloadFilter: query.payload)
         let next: JSONValue = jobs.count == query.limit ? (jobs.last.map { .int($0.id) } ?? .null) : .null
         return .json(["queue": .string(name), "status": .string(query.status.rawValue), "jobs": .array(jobs.map(jobJSON)), "next_before": next])
     }
 
     func apiJob(_ request: Request) throws -> HTTPResponse {
-        let (job, logs) = try service.job(try Self.jobID(request))
+        let (job, logs) = try queues(request).job(try Self.jobID(request))
         var body = jobJSON(job)
         if case .object(var fields) = body {
             fields.append(("history", .array(logs.map { log in
@@ -195,18 +200,40 @@ struct JobRoutes {
     }
 
     func apiRetry(_ request: Request) throws -> HTTPResponse {
-        Self.apiResult(try service.retryJob(try Self.jobID(request), actor: request.http.remoteAddress))
+        Self.apiResult(try retryJob(request, try Self.jobID(request)))
     }
 
     func apiDelete(_ request: Request) throws -> HTTPResponse {
-        Self.apiResult(try service.deleteJob(try Self.jobID(request)).result)
+        Self.apiResult(try deleteJob(request, try Self.jobID(request)).result)
     }
 
     func apiBulk(_ request: Request, retry: Bool) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
         let query = try JobQuery(request.query, defaultStatus: .failed)
-        return Self.apiResult(retry ? try service.retryFailed(name, payloadFilter: query.payload, actor: request.http.remoteAddress)
-                                    : try service.deleteFailed(name, payloadFilter: query.payload))
+        return Self.apiResult(try bulkAction(request, name: name, payload: query.payload, retry: retry))
+    }
+
+    // MARK: actions, each recorded in the audit log
+
+    func bulkAction(_ request: Request, name: String, payload: String?, retry: Bool) throws -> QueueService.ActionResult {
+        let actor = try request.signedIn().actor
+        let result = retry ? try queues(request).retryFailed(name, payloadFilter: payload, actor: actor)
+                           : try queues(request).deleteFailed(name, payloadFilter: payload)
+        audit.record(request, action: retry ? "jobs.retry-failed" : "jobs.delete-failed", target: "queue:" + name,
+                     detail: result.message + (payload.map { " Payload filter: " + $0 } ?? ""))
+        return result
+    }
+
+    func retryJob(_ request: Request, _ id: Int) throws -> QueueService.ActionResult {
+        let result = try queues(request).retryJob(id, actor: try request.signedIn().actor)
+        audit.record(request, action: "job.retry", target: "job:\(id)", detail: result.message)
+        return result
+    }
+
+    func deleteJob(_ request: Request, _ id: Int) throws -> (queue: String, result: QueueService.ActionResult) {
+        let outcome = try queues(request).deleteJob(id)
+        audit.record(request, action: "job.delete", target: "job:\(id)", detail: "queue \(outcome.queue): " + outcome.result.message)
+        return outcome
     }
 
     static func apiResult(_ result: QueueService.ActionResult) -> HTTPResponse {

@@ -6,21 +6,22 @@ import Web
 struct QueueRoutes {
     let pages: Pages
     let service: QueueService
+    let audit: AuditLog
 
     func register(in router: inout Router) {
         router.get("/dashboard/system/queues") { request in try self.index(request) }
-        router.post("/dashboard/system/queues/:name/pause") { request in try self.act(request) { try service.setPaused($0, true) } }
-        router.post("/dashboard/system/queues/:name/resume") { request in try self.act(request) { try service.setPaused($0, false) } }
-        router.post("/dashboard/system/queues/:name/repair") { request in try self.act(request) { try service.repair($0) } }
+        router.post("/dashboard/system/queues/:name/pause") { request in try self.act(request, .pause) }
+        router.post("/dashboard/system/queues/:name/resume") { request in try self.act(request, .resume) }
+        router.post("/dashboard/system/queues/:name/repair") { request in try self.act(request, .repair) }
 
-        router.get("/api/v1/queues") { _ in try self.apiList() }
-        router.post("/api/v1/queues/:name/pause") { request in try self.apiAct(request) { try service.setPaused($0, true) } }
-        router.post("/api/v1/queues/:name/resume") { request in try self.apiAct(request) { try service.setPaused($0, false) } }
-        router.post("/api/v1/queues/:name/repair") { request in try self.apiAct(request) { try service.repair($0) } }
+        router.get("/api/v1/queues") { request in try self.apiList(request) }
+        router.post("/api/v1/queues/:name/pause") { request in JobRoutes.apiResult(try self.perform(request, .pause)) }
+        router.post("/api/v1/queues/:name/resume") { request in JobRoutes.apiResult(try self.perform(request, .resume)) }
+        router.post("/api/v1/queues/:name/repair") { request in JobRoutes.apiResult(try self.perform(request, .repair)) }
     }
 
     func index(_ request: Request) throws -> HTTPResponse {
-        let overview = try service.overview()
+        let overview = try service.scoped(request.scope).overview()
         let rows: [TemplateValue] = overview.queues.map { q in
             [
                 "name": .string(q.name),
@@ -47,14 +48,32 @@ struct QueueRoutes {
         return response
     }
 
-    /// Runs a form action, then redirects back with its outcome as a flash message.
-    func act(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
-        let name = request.parameters["name"] ?? ""
-        return Flash.redirect(to: "/dashboard/system/queues", message: try body(name).message)
+    enum Action: String {
+        case pause, resume, repair
     }
 
-    func apiList() throws -> HTTPResponse {
-        let overview = try service.overview()
+    /// Pausing, resuming or repairing a queue reaches every tenant's jobs in it: refused to a
+    /// principal bound to one tenant. Recorded in the audit log.
+    func perform(_ request: Request, _ action: Action) throws -> QueueService.ActionResult {
+        try request.requireAllTenants(action == .repair ? "repairing a queue" : "pausing or resuming a queue")
+        let name = request.parameters["name"] ?? ""
+        let result: QueueService.ActionResult
+        switch action {
+        case .pause: result = try service.setPaused(name, true)
+        case .resume: result = try service.setPaused(name, false)
+        case .repair: result = try service.repair(name)
+        }
+        audit.record(request, action: "queue." + action.rawValue, target: "queue:" + name, detail: result.message)
+        return result
+    }
+
+    /// Runs a form action, then redirects back with its outcome as a flash message.
+    func act(_ request: Request, _ action: Action) throws -> HTTPResponse {
+        Flash.redirect(to: "/dashboard/system/queues", message: try perform(request, action).message)
+    }
+
+    func apiList(_ request: Request) throws -> HTTPResponse {
+        let overview = try service.scoped(request.scope).overview()
         let queues: [JSONValue] = overview.queues.map { q in
             [
                 "name": .string(q.name), "target_seconds": .int(q.targetSeconds), "paused": .bool(q.paused),
@@ -66,10 +85,6 @@ struct QueueRoutes {
             ]
         }
         return .json(["queues": .array(queues), "redis_available": .bool(overview.redisAvailable)])
-    }
-
-    func apiAct(_ request: Request, _ body: (String) throws -> QueueService.ActionResult) throws -> HTTPResponse {
-        JobRoutes.apiResult(try body(request.parameters["name"] ?? ""))
     }
 
     /// "42 s", "3 min", "2 h 5 min".

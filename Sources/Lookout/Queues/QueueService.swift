@@ -15,6 +15,11 @@ public struct QueueService: Sendable {
         self.reconciler = reconciler
     }
 
+    /// The same service with every store access confined to `scope`.
+    public func scoped(_ scope: TenantScope) -> QueueService {
+        QueueService(store: store.scoped(scope), broker: broker, reconciler: reconciler)
+    }
+
     public struct Overview: Sendable {
         public let queues: [QueueSummary]
         /// False when Redis did not answer: the counts are PostgreSQL's alone.
@@ -27,6 +32,9 @@ public struct QueueService: Sendable {
         guard let ready = try? broker.readyLengths(queues.map(\.name)) else {
             return Overview(queues: queues, redisAvailable: false)
         }
+        // Redis's lists hold every tenant's ids: set against one tenant's counts they would
+        // look like drift. Drift is shown to those who see all tenants.
+        guard store.scope == .all else { return Overview(queues: queues, redisAvailable: true) }
         for index in queues.indices {
             queues[index].redisReady = ready[queues[index].name] ?? 0
             queues[index].driftConfirmed = reconciler.isDriftConfirmed(queues[index].name)

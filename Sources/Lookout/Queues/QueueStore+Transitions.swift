@@ -13,7 +13,7 @@ extension QueueStore {
 
     /// Producer step 1: the job row and its `enqueued` log, committed together.
     public func enqueue(queue: String, payload: String, tenant: String? = nil) throws -> EnqueuedJob {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 let result = try tx.query("""
                     INSERT INTO jobs (queue, payload, tenant, max_attempts)
@@ -31,7 +31,7 @@ extension QueueStore {
 
     /// Worker step 3: claims a waiting job; nil when someone else owns it or it is gone.
     public func claim(_ id: Int, worker: String, leaseSeconds: Int = 300) throws -> EnqueuedJob? {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 let result = try tx.query("""
                     UPDATE jobs SET status = 'active', attempts = attempts + 1, started_at = now(), worker_id = $2,
@@ -52,7 +52,7 @@ extension QueueStore {
 
     /// Worker step 5, success. False when the job was no longer this worker's.
     public func complete(_ id: Int, worker: String, durationMilliseconds: Double) throws -> Bool {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 let result = try tx.query("""
                     UPDATE jobs SET status = 'completed', finished_at = now(), lease_until = NULL, updated_at = now()
@@ -75,7 +75,7 @@ extension QueueStore {
 
     /// Worker step 5, failure: back off and retry while attempts remain, else `failed`.
     public func fail(_ id: Int, worker: String, error: String, stack: String?, durationMilliseconds: Double) throws -> FailureOutcome {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 // Back-off: 2^attempts seconds, at most 10 minutes.
                 let result = try tx.query("""
@@ -104,7 +104,7 @@ extension QueueStore {
     /// operators retrying the same job get it once between them.
     public func retry(ids: [Int], actor: String) throws -> [(id: Int, queue: String, payload: String, maxAttempts: Int)] {
         guard !ids.isEmpty else { return [] }
-        return try database.withConnection { connection in
+        return try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 let result = try tx.query("""
                     WITH changed AS (
@@ -129,7 +129,7 @@ extension QueueStore {
     /// Deletes jobs (any status); returns what was deleted so that Redis can follow.
     public func delete(ids: [Int]) throws -> [(id: Int, queue: String)] {
         guard !ids.isEmpty else { return [] }
-        let result = try database.withConnection { try $0.query(
+        let result = try database.withConnection(scope: scope) { try $0.query(
             "DELETE FROM jobs WHERE id = ANY($1::bigint[]) RETURNING id, queue", [Self.arrayLiteral(ids)]) }
         return try result.rows.indices.map { (try result.int($0, "id") ?? 0, try result.string($0, "queue") ?? "") }
     }
@@ -137,7 +137,7 @@ extension QueueStore {
     /// One batch of ids matching a status and an optional payload filter, after `after`
     /// (ascending): bulk actions walk every match this way, never only the visible page.
     public func matchingIDs(queue: String, status: JobStatus, payloadFilter: String?, after: Int, limit: Int) throws -> [Int] {
-        let result = try database.withConnection { try $0.query("""
+        let result = try database.withConnection(scope: scope) { try $0.query("""
             SELECT id FROM jobs WHERE queue = $1 AND status = $2 AND id > $3::bigint
               AND ($4::jsonb IS NULL OR payload @> $4::jsonb)
             ORDER BY id LIMIT $5

@@ -4,9 +4,18 @@ import Postgres
 /// Every statement is parameterized; every status change is conditional (docs/queue-protocol.md).
 public struct QueueStore: Sendable {
     let database: PostgresPool
+    /// Whose rows this store sees and changes (row-level security; see PostgresPool+Scope).
+    public private(set) var scope: TenantScope = .all
 
     public init(database: PostgresPool) {
         self.database = database
+    }
+
+    /// The same store confined to `scope`.
+    public func scoped(_ scope: TenantScope) -> QueueStore {
+        var copy = self
+        copy.scope = scope
+        return copy
     }
 
     static let jobColumns = """
@@ -22,7 +31,7 @@ public struct QueueStore: Sendable {
     /// Every queue with its counts, in one statement whatever the number of queues: counts
     /// come from the trigger-kept counters, never from count(*).
     public func summaries() throws -> [QueueSummary] {
-        let result = try database.withConnection { try $0.query("""
+        let result = try database.withConnection(scope: scope) { try $0.query("""
             WITH counts AS (
                 SELECT queue, status, sum(n)::bigint AS n FROM (
                     SELECT queue, status, n FROM job_counts
@@ -61,12 +70,12 @@ public struct QueueStore: Sendable {
     }
 
     public func queueExists(_ name: String) throws -> Bool {
-        try database.withConnection { try !$0.query("SELECT 1 FROM job_queues WHERE name = $1", [name]).isEmpty }
+        try database.withConnection(scope: scope) { try !$0.query("SELECT 1 FROM job_queues WHERE name = $1", [name]).isEmpty }
     }
 
     /// Creates or updates a queue's settings.
     public func defineQueue(_ name: String, targetSeconds: Int, maxAttempts: Int = 5) throws {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             _ = try connection.query("""
                 INSERT INTO job_queues (name, target_seconds, max_attempts) VALUES ($1, $2, $3)
                 ON CONFLICT (name) DO UPDATE SET target_seconds = excluded.target_seconds,
@@ -79,7 +88,7 @@ public struct QueueStore: Sendable {
     /// `mirror`; so a reconciliation running at the same moment cannot put back a stale flag.
     /// Returns nil when the queue does not exist, else whether the mirror succeeded.
     public func setPaused(_ name: String, _ paused: Bool, mirror: (Bool) throws -> Void) throws -> Bool? {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 try tx.query("SELECT pg_advisory_xact_lock(hashtext('lookout-pause:' || $1))", [name])
                 let changed = try tx.query("UPDATE job_queues SET paused = $2, updated_at = now() WHERE name = $1",
@@ -92,7 +101,7 @@ public struct QueueStore: Sendable {
 
     /// Mirrors the stored flag of one queue to Redis under the pause lock (reconciliation).
     public func syncPaused(_ name: String, mirror: (Bool) throws -> Void) throws {
-        try database.withConnection { connection in
+        try database.withConnection(scope: scope) { connection in
             try connection.transaction { tx in
                 try tx.query("SELECT pg_advisory_xact_lock(hashtext('lookout-pause:' || $1))", [name])
                 let result = try tx.query("SELECT paused FROM job_queues WHERE name = $1", [name])
@@ -103,14 +112,14 @@ public struct QueueStore: Sendable {
     }
 
     public func pausedQueues() throws -> Set<String> {
-        let result = try database.withConnection { try $0.query("SELECT name FROM job_queues WHERE paused") }
+        let result = try database.withConnection(scope: scope) { try $0.query("SELECT name FROM job_queues WHERE paused") }
         return Set(result.rows.compactMap { $0[0] })
     }
 
     /// Newest first, `limit` jobs older than `before` (keyset paging; no OFFSET), optionally
     /// only those whose payload contains `payloadFilter` (a JSON object, served by a GIN index).
     public func jobs(queue: String, status: JobStatus, before: Int?, limit: Int, payloadFilter: String?) throws -> [JobRecord] {
-        let result = try database.withConnection { try $0.query("""
+        let result = try database.withConnection(scope: scope) { try $0.query("""
             SELECT \(Self.jobColumns) FROM jobs
             WHERE queue = $1 AND status = $2 AND ($3::bigint IS NULL OR id < $3::bigint)
               AND ($5::jsonb IS NULL OR payload @> $5::jsonb)
@@ -120,12 +129,12 @@ public struct QueueStore: Sendable {
     }
 
     public func job(_ id: Int) throws -> JobRecord? {
-        let result = try database.withConnection { try $0.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [String(id)]) }
+        let result = try database.withConnection(scope: scope) { try $0.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [String(id)]) }
         return try Self.decodeJobs(result).first
     }
 
     public func logs(forJob id: Int) throws -> [JobLogEntry] {
-        let result = try database.withConnection { try $0.query("""
+        let result = try database.withConnection(scope: scope) { try $0.query("""
             SELECT attempt, event, worker_id, message, stack, duration_ms,
                    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
             FROM job_logs WHERE job_id = $1 ORDER BY id

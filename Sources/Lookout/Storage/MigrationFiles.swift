@@ -3,5 +3,6 @@
 enum MigrationFiles {
     static let all: [(name: String, bytes: [UInt8])] = [
         ("0001_queues.sql", PackageResources._001_queues_sql),
+        ("0002_access.sql", PackageResources._002_access_sql),
     ]
 }
