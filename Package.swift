@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "TestSupport"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
-        .testTarget(name: "LookoutTests", dependencies: ["Lookout", "TestSupport"]),
+        .testTarget(name: "LookoutTests", dependencies: ["Lookout", "TestSupport", "Web"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -133,7 +133,11 @@ func serve(_ arguments: [String], demo: Bool = false) -> Never {
         fail("cannot listen on \(settings.bind):\(settings.port): \(error)")
     }
     StandardStreams.writeError("lookout \(LookoutVersion.current) listening on http://\(address)\(demo ? " with demo traffic" : "")\n")
-    if let demoPassword { StandardStreams.writeError(DemoLogins.banner(url: "http://\(address)", password: demoPassword)) }
+    if let demoPassword {
+        StandardStreams.writeError(DemoLogins.banner(url: "http://\(address)", password: demoPassword))
+    } else if let hint = Maintenance.accessHint(settings.database) {
+        StandardStreams.writeError("lookout: \(hint)\n")
+    }
 
     var received: Int32 = 0
     sigwait(&signals, &received)

@@ -1,4 +1,5 @@
 import Foundation
+import Lookout
 import Testing
 
 @Suite("lookout command line")
@@ -87,5 +88,58 @@ struct CommandLineTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
+    }
+}
+
+@Suite("lookout user and lookout token", .serialized)
+struct AccessCommandTests {
+    @Test func usersAndTokensFromTheCommandLine() throws {
+        let t = try TestStores()
+        let env = ["LOOKOUT_DATABASE_URL": t.databaseURL, "USER": "ops-person"]
+        let added = try runLookout(["user", "add", "root-admin", "--role", "admin"], environment: env, stdin: "s3cret-password\n")
+        #expect(added.status == 0 && added.stdout == "added root-admin (admin)\n")
+        let hash = try t.query("SELECT password_hash FROM users WHERE name = 'root-admin'").string(0, "password_hash") ?? ""
+        #expect(hash.hasPrefix("$2a$12$") && !hash.contains("s3cret"))
+        #expect(try AccessStore(database: t.database).verify(name: "root-admin", password: "s3cret-password") != nil)
+        #expect(try AccessStore(database: t.database).verify(name: "root-admin", password: "s3cret-passwore") == nil)
+
+        // Passwords never come from argv; mistakes are one line and exit code 2.
+        let cases: [([String], String?, String)] = [
+            (["user", "add", "x", "--role", "admin", "--password", "pw"], "pw-pw-pw-pw\n", "lookout: user: lookout user: unknown option '--password' (see lookout user --help)\n"),
+            (["user", "add", "x", "--role", "root"], "pw-pw-pw-pw\n", "lookout: user: --role: expected one of viewer, operator, admin, got 'root'\n"),
+            (["user", "add", "x"], "pw-pw-pw-pw\n", "lookout: user: --role is required: one of viewer, operator, admin\n"),
+            (["user", "add", "x", "--role", "viewer"], "short\n", "lookout: user: a password needs at least 8 characters\n"),
+            (["user", "add", "x", "--role", "viewer"], nil, "lookout: user: no password on stdin (give it as the first line)\n"),
+            (["user", "add", "x", "--role", "admin", "--tenant", "acme"], "pw-pw-pw-pw\n",
+             "lookout: user: an admin manages every tenant and cannot be bound to one; use operator or viewer with --tenant\n"),
+            (["user", "add", "root-admin", "--role", "viewer"], "pw-pw-pw-pw\n", "lookout: user: a user named 'root-admin' already exists\n"),
+            (["user", "remove", "root-admin"], nil, "lookout: user: this is the last admin: make another admin first, or nobody could manage users\n"),
+            (["user", "frobnicate"], nil, "lookout: user: unknown subcommand 'frobnicate' (see lookout user --help)\n"),
+            (["token", "revoke", "abc"], nil, "lookout: token: expected a token id (a whole number), got 'abc'\n"),
+            (["token", "revoke", "99"], nil, "lookout: token: no live token 99\n"),
+        ]
+        for (arguments, input, message) in cases {
+            let result = try runLookout(arguments, environment: env, stdin: input)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr == message, "\(arguments)")
+        }
+
+        let viewer = try runLookout(["user", "add", "vera", "--role", "viewer", "--tenant", "acme"], environment: env, stdin: "another-password\n")
+        #expect(viewer.stdout == "added vera (viewer, tenant acme)\n")
+        #expect(try runLookout(["user", "list"], environment: env).stdout.contains("vera\tviewer\tacme\t"))
+
+        let created = try runLookout(["token", "create", "--role", "operator", "--tenant", "acme", "--name", "deploy"], environment: env)
+        #expect(created.status == 0)
+        let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("lookout_") && secret.count == 72)
+        let principal = try #require(try AccessStore(database: t.database).principal(forToken: secret))
+        #expect(principal.role == .operator && principal.tenant == "acme" && principal.actor == "token:deploy")
+        let list = try runLookout(["token", "list"], environment: env).stdout
+        #expect(list.contains("deploy\toperator\tacme\tlast used") && !list.contains(secret))
+        let id = try t.query("SELECT id FROM api_tokens").int(0, "id") ?? 0
+        #expect(try runLookout(["token", "revoke", String(id)], environment: env).stdout == "revoked token \(id)\n")
+        #expect(try AccessStore(database: t.database).principal(forToken: secret) == nil)
+        let audit = try AuditLog(database: t.database).entries(before: nil, limit: 10, actor: "cli:ops-person", action: nil).map(\.action)
+        #expect(audit == ["token.revoke", "token.create", "user.add", "user.add"])
     }
 }

@@ -29,7 +29,7 @@ struct CommandResult {
     let stderr: String
 }
 
-func runLookout(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+func runLookout(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: TestServices.lookoutBinary)
     process.arguments = arguments
@@ -40,7 +40,11 @@ func runLookout(_ arguments: [String], environment: [String: String] = [:]) thro
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
     try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -4,6 +4,7 @@ Run by scripts/test against a live `lookout serve` (LOOKOUT_URL). Screenshots la
 .build/screenshots/ so that a person can look at what was tested.
 """
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -12,11 +13,14 @@ from urllib.parse import urlparse, parse_qs
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("LOOKOUT_URL", "http://127.0.0.1:8080")
 SHOTS = os.environ.get("LOOKOUT_SCREENSHOTS", ".build/screenshots")
+# `lookout demo` makes its demo users with this password (scripts/test sets it).
+PASSWORD = os.environ.get("LOOKOUT_DEMO_PASSWORD", "")
+DATABASE_URL = os.environ.get("LOOKOUT_BROWSER_DATABASE_URL", "")
 
 
 def make_driver():
@@ -35,9 +39,27 @@ class PagesInABrowser(unittest.TestCase):
         cls.driver = make_driver()
         cls.driver.set_page_load_timeout(20)
 
+        cls.user = None
+
     @classmethod
     def tearDownClass(cls):
         cls.driver.quit()
+
+    def setUp(self):
+        # Most tests act as the demo admin; those that switch user sign in themselves.
+        if type(self).user != "demo":
+            self.sign_in("demo")
+
+    def sign_in(self, name, password=None, expect_success=True):
+        d = self.driver
+        d.delete_all_cookies()
+        d.get(BASE + "/sign-in")
+        d.find_element(By.ID, "name").send_keys(name)
+        d.find_element(By.ID, "password").send_keys(password if password is not None else PASSWORD)
+        self.click(d.find_element(By.ID, "sign-in"))
+        type(self).user = name if expect_success else None
+        if expect_success:
+            self.assertIn(name, d.find_element(By.ID, "signed-in-as").text)
 
     def click(self, element):
         """Clicks something that navigates, and waits until the new page replaced the old one."""
@@ -62,7 +84,7 @@ class PagesInABrowser(unittest.TestCase):
         self.assertTrue(d.current_url.endswith("/dashboard/system"), d.current_url)
         self.assertEqual(d.title, "System overview · Lookout")
         nav = [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav.top li a")]
-        self.assertEqual(nav, ["Overview", "Queues", "Infrastructure", "Logs"])
+        self.assertEqual(nav, ["Overview", "Queues", "Infrastructure", "Logs", "Admin"])
         current = d.find_element(By.CSS_SELECTOR, "nav.top a[aria-current=page]")
         self.assertEqual(current.text, "Overview")
         cards = d.find_elements(By.CSS_SELECTOR, ".card.health")
@@ -186,6 +208,100 @@ class PagesInABrowser(unittest.TestCase):
         d = self.driver
         d.get(BASE + "/health")
         self.assertIn('"status":"healthy"', d.find_element(By.TAG_NAME, "body").text)
+
+
+    def test_signing_in_returns_to_the_page_asked_for(self):
+        d = self.driver
+        d.delete_all_cookies()
+        type(self).user = None
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.assertTrue(urlparse(d.current_url).path == "/sign-in", d.current_url)
+        self.assertEqual(d.title, "Sign in · Lookout")
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "nav.top li"), [])
+        d.find_element(By.ID, "name").send_keys("demo")
+        d.find_element(By.ID, "password").send_keys("not-the-password")
+        self.click(d.find_element(By.ID, "sign-in"))
+        self.assertEqual(d.find_element(By.ID, "signin-error").text, "Wrong user name or password.")
+        self.shot("sign-in-error")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        self.click(d.find_element(By.ID, "sign-in"))
+        self.assertTrue(d.current_url.endswith("/dashboard/system/queues?refresh=off"), d.current_url)
+        type(self).user = "demo"
+        # The cookie is out of script's reach, and signing out ends the session.
+        cookie = d.get_cookie("lookout_session")
+        self.assertTrue(cookie["httpOnly"])
+        self.assertEqual(cookie["sameSite"], "Lax")
+        self.click(d.find_element(By.ID, "sign-out"))
+        self.assertEqual(urlparse(d.current_url).path, "/sign-in")
+        self.assertEqual(d.find_element(By.CSS_SELECTOR, ".flash").text, "Signed out.")
+        type(self).user = None
+        d.get(BASE + "/dashboard/system/queues")
+        self.assertEqual(urlparse(d.current_url).path, "/sign-in")
+
+    def test_a_viewer_sees_everything_and_no_buttons(self):
+        d = self.driver
+        self.sign_in("viewer")
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "a.queue-name")), 5)
+        self.assertEqual(d.find_elements(By.XPATH, "//button[text()='Pause' or text()='Resume']"), [])
+        self.assertEqual(d.find_elements(By.LINK_TEXT, "Clear failed"), [])
+        self.assertEqual(d.find_elements(By.LINK_TEXT, "Admin"), [])
+        self.shot("queues-viewer")
+        d.get(BASE + "/dashboard/admin/users")
+        self.assertEqual(d.title, "403 Forbidden · Lookout")
+
+    def test_a_tenant_operator_sees_only_its_tenant(self):
+        d = self.driver
+        self.sign_in("acme-ops")
+        self.assertIn("tenant acme", d.find_element(By.ID, "signed-in-as").text)
+        d.get(BASE + "/dashboard/system/queues/email-sending?status=waiting&refresh=off")
+        links = d.find_elements(By.CSS_SELECTOR, "a.job-link")
+        if not links:
+            d.get(BASE + "/dashboard/system/queues/email-sending?status=completed&refresh=off")
+            links = d.find_elements(By.CSS_SELECTOR, "a.job-link")
+        self.assertTrue(links, "no acme jobs listed")
+        self.click(links[0])
+        self.assertEqual(d.find_element(By.ID, "job-tenant").text, "acme")
+        # Pausing a queue shared by every tenant is not offered.
+        d.get(BASE + "/dashboard/system/queues?refresh=off")
+        self.assertEqual(d.find_elements(By.XPATH, "//button[text()='Pause']"), [])
+
+    def test_an_admin_creates_a_token_sees_it_once_and_finds_it_in_the_audit_log(self):
+        d = self.driver
+        d.get(BASE + "/dashboard/admin/tokens")
+        d.find_element(By.ID, "token-name").send_keys("browser-test")
+        self.click(d.find_element(By.CSS_SELECTOR, "#create-token button"))
+        token = d.find_element(By.ID, "new-token").text
+        self.assertRegex(token, r"^lookout_[0-9a-f]{64}$")
+        self.shot("token-created")
+        d.get(BASE + "/dashboard/admin/tokens")
+        self.assertEqual(d.find_elements(By.ID, "new-token"), [])
+        self.assertIn("browser-test", d.find_element(By.ID, "tokens").text)
+        self.assertNotIn(token, d.page_source)
+        d.get(BASE + "/dashboard/admin/audit?refresh=off")
+        self.assertIn("token.create", d.find_element(By.ID, "audit").text)
+        self.shot("audit-log")
+
+    def test_hostile_payload_is_shown_as_text_and_runs_nothing(self):
+        d = self.driver
+        if not DATABASE_URL:
+            self.skipTest("LOOKOUT_BROWSER_DATABASE_URL not set")
+        payload = '{"note": "<script>alert(1)</script>", "x": "\\"><img src=x onerror=alert(2)>", "url": "javascript:alert(3)"}'
+        job_id = subprocess.run(
+            ["psql", DATABASE_URL, "-qAt", "-v", "ON_ERROR_STOP=1", "-v", "payload=" + payload],
+            input="INSERT INTO jobs (queue, tenant, payload, status, last_error) VALUES ('warmup:process', 'acme', :'payload'::jsonb,"
+                  " 'failed', '<img src=x onerror=alert(4)>') RETURNING id;\n",
+            check=True, capture_output=True, text=True).stdout.split()[0]
+        d.get(BASE + f"/dashboard/system/jobs/{job_id}?refresh=off")
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "main img, main script, main svg"), [])
+        self.assertEqual(d.find_element(By.ID, "job-error").text, "<img src=x onerror=alert(4)>")
+        self.assertIn("<script>alert(1)</script>", d.find_element(By.CSS_SELECTOR, ".json").text)
+        try:
+            d.switch_to.alert
+            self.fail("an alert opened")
+        except NoAlertPresentException:
+            pass
+        self.shot("hostile-job")
 
 
 if __name__ == "__main__":

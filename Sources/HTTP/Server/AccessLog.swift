@@ -73,11 +73,14 @@ public final class JSONLinesAccessLog: AccessLogSink {
     }
 }
 
-/// JSON string escaping (RFC 8259 §7).
+/// JSON string escaping (RFC 8259 §7). `<`, `>` and `&` are written as \u escapes too:
+/// valid JSON either way, and a job payload holding "</script>" stays inert even where a
+/// client pastes our JSON into HTML.
 public enum JSONText {
     public static func escape(_ text: String) -> String {
         var needs = false
-        for b in text.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { needs = true; break }
+        for b in text.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "<")
+            || b == UInt8(ascii: ">") || b == UInt8(ascii: "&") { needs = true; break }
         guard needs else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
@@ -88,6 +91,9 @@ public enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
             default:
                 if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)

@@ -23,6 +23,13 @@ public enum Maintenance {
         return nil
     }
 
+    /// A hint for a console nobody can sign in to yet, or nil.
+    public static func accessHint(_ settings: DatabaseSettings) -> String? {
+        guard let connection = try? PostgresConnection(url: settings.databaseURL, connectTimeout: 3),
+              let result = try? connection.query("SELECT count(*) AS n FROM users"), (try? result.int(0, "n")) == 0 else { return nil }
+        return "no users yet: create the first admin with `lookout user add NAME --role admin`"
+    }
+
     public static func reconcile(_ settings: DatabaseSettings) throws -> Reconciler.Report {
         let database = PostgresPool(url: settings.databaseURL, size: 2, statementTimeout: settings.statementTimeoutMilliseconds)
         let redis = RedisPool(url: settings.redisURL, size: 2)
