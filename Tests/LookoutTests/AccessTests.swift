@@ -261,6 +261,34 @@ struct AccessTests {
         #expect(!(try send(port, "GET", "/dashboard/admin/tokens", cookie: session.cookie, auth: .none).text.contains(String(shown))))
     }
 
+    @Test func adminsSetQueueThresholds() throws {
+        let t = try TestStores()
+        let store = try users(t)
+        try t.store.defineQueue("mail", targetSeconds: 60)
+        let (server, port) = try startLookout(redisURL: t.redisURLText, databaseURL: t.databaseURL)
+        defer { server.beginShutdown(); server.waitUntilStopped() }
+        let set = try send(port, "POST", "/api/v1/admin/queues/mail", body: #"{"target_seconds": "90", "max_attempts": "3"}"#,
+                           headers: ["Content-Type": "application/json"])
+        #expect(set.status == 200 && set.text.contains("target time 90 s, 3 attempts per job"))
+        let row = try t.query("SELECT target_seconds, max_attempts FROM job_queues WHERE name = 'mail'")
+        #expect(try row.int(0, "target_seconds") == 90 && row.int(0, "max_attempts") == 3)
+        let bad = try send(port, "POST", "/api/v1/admin/queues/mail", body: "target_seconds=0&max_attempts=3")
+        #expect(bad.status == 400 && bad.text.contains("'target_seconds' must be a whole number from 1 to 604800"))
+        #expect(try send(port, "POST", "/api/v1/admin/queues/nope", body: "target_seconds=5&max_attempts=3").status == 404)
+        let op = try store.createToken(name: "o", role: .operator, tenant: nil, createdBy: "test").secret
+        #expect(try send(port, "POST", "/api/v1/admin/queues/mail", body: "target_seconds=5&max_attempts=3", auth: .bearer(op)).status == 403)
+        // The form is on the queue page for admins only.
+        let session = try signIn(port, "ada", Self.password)
+        let page = try send(port, "GET", "/dashboard/system/queues/mail", cookie: session.cookie, auth: .none).text
+        #expect(page.contains("action=\"/dashboard/admin/queues/mail\"") && page.contains("value=\"90\""))
+        let olga = try signIn(port, "olga", Self.password)
+        #expect(!(try send(port, "GET", "/dashboard/system/queues/mail", cookie: olga.cookie, auth: .none).text.contains("/dashboard/admin/queues")))
+        let saved = try send(port, "POST", "/dashboard/admin/queues/mail", body: "_csrf=\(session.csrf)&target_seconds=120&max_attempts=2",
+                             cookie: session.cookie, auth: .none)
+        #expect(saved.status == 303 && saved.headers["Location"] == "/dashboard/system/queues/mail")
+        #expect(try AuditLog(database: t.database).entries(before: nil, limit: 5, actor: nil, action: "queue.settings").count == 2)
+    }
+
     @Test func adminsManageUsersButNeverRemoveTheLastAdmin() throws {
         let t = try TestStores()
         _ = try users(t)

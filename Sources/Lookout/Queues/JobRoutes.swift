@@ -84,6 +84,9 @@ struct JobRoutes {
             "paged": .bool(query.before != nil),
             "newestHref": .string(Self.queuePath(name) + "?status=\(query.status.rawValue)" + filterQuery),
             "completedLastHour": .int(summary.completedLastHour),
+            "targetSeconds": .int(summary.targetSeconds),
+            "pathName": .string(URLEncoding.percentEncode(name)),
+            "maxAttempts": .int(summary.maxAttempts),
         ])
         response.headers.set("Cache-Control", "no-store")
         return response

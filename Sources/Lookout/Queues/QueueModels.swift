@@ -4,6 +4,8 @@ public struct QueueSummary: Sendable {
 
     public let name: String
     public let targetSeconds: Int
+    /// Attempts a new job of this queue gets before it stays failed.
+    public let maxAttempts: Int
     public let paused: Bool
     public let waiting: Int
     public let scheduled: Int

@@ -14,6 +14,15 @@ struct QueueRoutes {
         router.post("/dashboard/system/queues/:name/resume") { request in try self.act(request, .resume) }
         router.post("/dashboard/system/queues/:name/repair") { request in try self.act(request, .repair) }
 
+        // Thresholds are the admin's (the access middleware requires admin under /admin).
+        router.post("/dashboard/admin/queues/:name") { request in
+            let (name, result) = try self.updateSettings(request, try request.form())
+            return Flash.redirect(to: JobRoutes.queuePath(name), message: result.message)
+        }
+        router.post("/api/v1/admin/queues/:name") { request in
+            JobRoutes.apiResult(try self.updateSettings(request, Parameters(try AdminRoutes.fields(request).map { ($0.key, $0.value) })).1)
+        }
+
         router.get("/api/v1/queues") { request in try self.apiList(request) }
         router.post("/api/v1/queues/:name/pause") { request in JobRoutes.apiResult(try self.perform(request, .pause)) }
         router.post("/api/v1/queues/:name/resume") { request in JobRoutes.apiResult(try self.perform(request, .resume)) }
@@ -65,6 +74,16 @@ struct QueueRoutes {
         }
         audit.record(request, action: "queue." + action.rawValue, target: "queue:" + name, detail: result.message)
         return result
+    }
+
+    func updateSettings(_ request: Request, _ form: Parameters) throws -> (String, QueueService.ActionResult) {
+        try request.requireAllTenants("changing a queue's thresholds")
+        let name = request.parameters["name"] ?? ""
+        guard let target = try form.int("target_seconds", in: 1...604_800) else { throw HTTPError.badRequest("'target_seconds' is required") }
+        guard let attempts = try form.int("max_attempts", in: 1...100) else { throw HTTPError.badRequest("'max_attempts' is required") }
+        let result = try service.updateSettings(name, targetSeconds: target, maxAttempts: attempts)
+        audit.record(request, action: "queue.settings", target: "queue:" + name, detail: result.message)
+        return (name, result)
     }
 
     /// Runs a form action, then redirects back with its outcome as a flash message.

@@ -57,6 +57,15 @@ public struct QueueService: Sendable {
             : .savedRedisPending("Queue \(queue) \(verb) in PostgreSQL; Redis is unreachable and will follow when it is back.")
     }
 
+    /// An admin's change to a queue's thresholds: the target processing time its oldest
+    /// waiting job is judged against, and the attempts a new job gets.
+    public func updateSettings(_ queue: String, targetSeconds: Int, maxAttempts: Int) throws -> ActionResult {
+        guard try store.updateSettings(queue, targetSeconds: targetSeconds, maxAttempts: maxAttempts) else {
+            throw HTTPError.notFound("no queue named '\(queue)'")
+        }
+        return .done("Queue \(queue): target time \(targetSeconds) s, \(maxAttempts) attempt\(maxAttempts == 1 ? "" : "s") per job.")
+    }
+
     /// Rebuilds the queue's ready list in Redis from PostgreSQL's waiting jobs.
     public func repair(_ queue: String) throws -> ActionResult {
         guard try store.queueExists(queue) else { throw HTTPError.notFound("no queue named '\(queue)'") }

@@ -43,7 +43,7 @@ public struct QueueStore: Sendable {
                     UNION ALL SELECT queue, completed FROM job_throughput_deltas WHERE minute > now() - interval '1 hour'
                 ) t GROUP BY queue
             )
-            SELECT q.name, q.target_seconds, q.paused,
+            SELECT q.name, q.target_seconds, q.max_attempts, q.paused,
                    coalesce(max(c.n) FILTER (WHERE c.status = 'waiting'), 0) AS waiting,
                    coalesce(max(c.n) FILTER (WHERE c.status = 'scheduled'), 0) AS scheduled,
                    coalesce(max(c.n) FILTER (WHERE c.status = 'active'), 0) AS active,
@@ -52,12 +52,13 @@ public struct QueueStore: Sendable {
                    extract(epoch FROM now() - (SELECT j.run_at FROM jobs j
                         WHERE j.queue = q.name AND j.status = 'waiting' ORDER BY j.run_at LIMIT 1))::float8 AS oldest_wait
             FROM job_queues q LEFT JOIN counts c ON c.queue = q.name
-            GROUP BY q.name, q.target_seconds, q.paused
+            GROUP BY q.name, q.target_seconds, q.max_attempts, q.paused
             ORDER BY q.name
             """) }
         return try result.rows.indices.map { row in
             QueueSummary(name: try result.string(row, "name") ?? "",
                          targetSeconds: try result.int(row, "target_seconds") ?? 300,
+                         maxAttempts: try result.int(row, "max_attempts") ?? 5,
                          paused: try result.bool(row, "paused") ?? false,
                          waiting: try result.int(row, "waiting") ?? 0,
                          scheduled: try result.int(row, "scheduled") ?? 0,
@@ -81,6 +82,14 @@ public struct QueueStore: Sendable {
                 ON CONFLICT (name) DO UPDATE SET target_seconds = excluded.target_seconds,
                     max_attempts = excluded.max_attempts, updated_at = now()
                 """, [name, String(targetSeconds), String(maxAttempts)])
+        }
+    }
+
+    /// Changes an existing queue's target time and attempt limit; false when there is no such queue.
+    public func updateSettings(_ name: String, targetSeconds: Int, maxAttempts: Int) throws -> Bool {
+        try database.withConnection(scope: scope) { connection in
+            try connection.query("UPDATE job_queues SET target_seconds = $2, max_attempts = $3, updated_at = now() WHERE name = $1",
+                                 [name, String(targetSeconds), String(maxAttempts)]).affectedRows == 1
         }
     }
 
