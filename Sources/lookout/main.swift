@@ -19,6 +19,7 @@ let usage = """
       reconcile  repair gaps between PostgreSQL and Redis once, and report
       user       add, list, remove users, change roles and passwords
       token      create, list, revoke API tokens
+      ingest     import a JSON-lines log file (or stdin) into the logs
       version    print the version
       help       show this help; `lookout COMMAND --help` shows a command's options
 
@@ -206,6 +207,33 @@ func readHidden(_ prompt: String) -> String? {
     return readLine(strippingNewline: true)
 }
 
+func ingest(_ arguments: [String]) -> Never {
+    if arguments.contains("--help") || arguments.contains("-h") {
+        StandardStreams.writeOutput(LogImport.usage)
+        exit(0)
+    }
+    let command: LogImport
+    do {
+        command = try LogImport(arguments: arguments, environment: Environment.variables())
+    } catch {
+        fail("ingest: \(error.message)")
+    }
+    do {
+        let summary = try command.run { line in StandardStreams.writeError("\r\u{1B}[K" + line) }
+        StandardStreams.writeError("\n")
+        let rate = summary.seconds > 0 ? Int(Double(summary.report.accepted) / summary.seconds) : 0
+        StandardStreams.writeOutput("stored \(summary.report.accepted) of \(summary.lines) lines in \(Double(Int(summary.seconds * 100)) / 100) s (\(rate) lines/s); \(summary.report.rejected) refused\n")
+        for error in summary.report.errors.prefix(20) { StandardStreams.writeError("line \(error.line): \(error.reason)\n") }
+        if summary.report.rejected > 20 { StandardStreams.writeError("... and \(summary.report.rejected - 20) more refused lines\n") }
+        exit(summary.report.rejected == 0 ? 0 : 1)
+    } catch let error as SettingsError {
+        fail("ingest: \(error.message)")
+    } catch {
+        StandardStreams.writeError("\nlookout: ingest failed: \(error)\n")
+        exit(1)
+    }
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case nil, "help", "--help", "-h":
@@ -226,6 +254,8 @@ case "user":
     accessCommand(Array(arguments.dropFirst()), command: "user")
 case "token":
     accessCommand(Array(arguments.dropFirst()), command: "token")
+case "ingest":
+    ingest(Array(arguments.dropFirst()))
 case let other?:
     fail("unknown command '\(other)' (see lookout --help)")
 }

@@ -246,7 +246,7 @@ struct AccessTests {
         #expect(try get(port, "/api/v1/queues", auth: .bearer(secret)).status == 401)
         #expect(try send(port, "POST", "/api/v1/admin/tokens/\(id)/revoke").status == 404)
         let bad = try send(port, "POST", "/api/v1/admin/tokens", body: #"{"name": "x", "role": "root"}"#, headers: ["Content-Type": "application/json"])
-        #expect(bad.status == 400 && bad.text.contains("'role' must be one of viewer, operator, admin"))
+        #expect(bad.status == 400 && bad.text.contains("'role' must be one of ingest, viewer, operator, admin"))
         let bound = try send(port, "POST", "/api/v1/admin/tokens", body: "name=x&role=admin&tenant=acme")
         #expect(bound.status == 400)
 

@@ -21,12 +21,13 @@ public struct AccessCommands {
         """
 
     public static let tokenUsage = """
-        Usage: lookout token create --role viewer|operator|admin [--tenant T] [--name TEXT]
+        Usage: lookout token create --role ingest|viewer|operator|admin [--tenant T] [--name TEXT]
                lookout token list
                lookout token revoke ID
 
         create prints the token once on stdout; only its hash is stored. Send it as
-        `Authorization: Bearer TOKEN`.
+        `Authorization: Bearer TOKEN`. An ingest token may only post log lines
+        (POST /api/v1/logs): give one to Fluent Bit or Vector.
 
         Options:
         \(OptionValues.help(specs))
@@ -72,10 +73,13 @@ public struct AccessCommands {
         operatorName = "cli:" + (environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
     }
 
-    func role() throws(SettingsError) -> Role {
+    func role(forUser: Bool) throws(SettingsError) -> Role {
         let text = options.string("role")
-        guard !text.isEmpty else { throw SettingsError("--role is required: one of \(Role.names)") }
-        guard let role = Role(rawValue: text) else { throw SettingsError("--role: expected one of \(Role.names), got '\(text)'") }
+        let names = forUser ? Role.userNames : Role.names
+        guard !text.isEmpty else { throw SettingsError("--role is required: one of \(names)") }
+        guard let role = Role(rawValue: text), !forUser || role != .ingest else {
+            throw SettingsError("--role: expected one of \(names), got '\(text)'")
+        }
         return role
     }
 
@@ -100,7 +104,7 @@ public struct AccessCommands {
     public func runUser(password: () throws(SettingsError) -> String) throws -> String {
         switch try word(0, "subcommand (add, passwd, role, remove, list)") {
         case "add":
-            let name = try word(1, "user name"), role = try role()
+            let name = try word(1, "user name"), role = try role(forUser: true)
             try expectWords(2)
             try AccessStore.validate(name: name, password: nil, role: role, tenant: tenant)
             let user = try store.addUser(name: name, password: try password(), role: role, tenant: tenant)
@@ -116,7 +120,7 @@ public struct AccessCommands {
         case "role":
             let name = try word(1, "user name"), text = try word(2, "role")
             try expectWords(3)
-            guard let role = Role(rawValue: text) else { throw SettingsError("expected one of \(Role.names), got '\(text)'") }
+            guard let role = Role(rawValue: text), role != .ingest else { throw SettingsError("expected one of \(Role.userNames), got '\(text)'") }
             guard let user = try store.setRole(name: name, role: role) else { throw AccessStore.Refusal("no user named '\(name)'") }
             record("user.role", target: "user:" + user.name, detail: "role \(role.rawValue)")
             return "\(user.name) is now \(role.rawValue)\n"
@@ -140,7 +144,7 @@ public struct AccessCommands {
         switch try word(0, "subcommand (create, list, revoke)") {
         case "create":
             try expectWords(1)
-            let role = try role()
+            let role = try role(forUser: false)
             let name = options.string("name").isEmpty ? "cli token" : options.string("name")
             let (token, secret) = try store.createToken(name: name, role: role, tenant: tenant, createdBy: operatorName)
             record("token.create", target: "token:\(token.id)", detail: "\(token.name), role \(role.rawValue)" + (tenant.map { ", tenant " + $0 } ?? ""))

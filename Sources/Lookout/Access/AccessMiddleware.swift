@@ -33,7 +33,12 @@ struct AccessMiddleware: Middleware {
         if isPublic(request) { return try next(request) }
         guard let principal = try access.authenticate(request) else { return try refuse(request) }
         let needed = Self.requiredRole(method: request.method, path: request.path)
-        guard principal.role >= needed else {
+        if principal.role == .ingest {
+            // A log shipper's token: it posts lines, and that is all it can do.
+            guard request.method == "POST" && request.path == "/api/v1/logs" else {
+                throw HTTPError(403, "an ingest token may only post log lines (POST /api/v1/logs)")
+            }
+        } else if principal.role < needed {
             throw HTTPError(403, "this needs the \(needed.rawValue) role; you are signed in as \(principal.role.rawValue)")
         }
         if !Self.safeMethods.contains(request.method), let expected = principal.csrfToken {

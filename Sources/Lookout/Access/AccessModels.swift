@@ -2,13 +2,18 @@ import HTTP
 import Web
 
 /// What a signed-in user or an API token may do. Each role can do everything the one
-/// before it can: a viewer reads, an operator also acts on queues and jobs, an admin also
-/// manages users, tokens and queue thresholds.
+/// before it can: ingest (tokens of log shippers) only posts log lines, a viewer reads, an
+/// operator also acts on queues and jobs, an admin also manages users, tokens and queue
+/// thresholds.
 public enum Role: String, Sendable, CaseIterable, Comparable {
-    case viewer, `operator`, admin
+    case ingest, viewer, `operator`, admin
+
+    /// The roles a person can have; `ingest` is for tokens only.
+    static let userRoles: [Role] = [.viewer, .operator, .admin]
 
     var rank: Int {
         switch self {
+        case .ingest: -1
         case .viewer: 0
         case .operator: 1
         case .admin: 2
@@ -18,6 +23,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
     public static func < (a: Role, b: Role) -> Bool { a.rank < b.rank }
 
     static let names = Role.allCases.map(\.rawValue).joined(separator: ", ")
+    static let userNames = userRoles.map(\.rawValue).joined(separator: ", ")
 }
 
 /// Which tenants' rows a request may see: all of them, or one (seed 004).

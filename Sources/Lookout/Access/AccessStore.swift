@@ -44,6 +44,7 @@ public struct AccessStore: Sendable {
             throw Refusal("a user name is 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
         }
         if let tenant { try validate(tenant: tenant) }
+        if role == .ingest { throw Refusal("ingest is a role for API tokens of log shippers; a user is viewer, operator or admin") }
         if role == .admin && tenant != nil {
             throw Refusal("an admin manages every tenant and cannot be bound to one; use operator or viewer with --tenant")
         }
@@ -113,6 +114,7 @@ public struct AccessStore: Sendable {
                 try Self.lockAdmins(tx)
                 guard let user = try Self.decodeUsers(try tx.query(
                     "SELECT \(Self.userColumns) FROM users WHERE lower(name) = lower($1) FOR UPDATE", [name])).first else { return nil }
+                if role == .ingest { throw Refusal("ingest is a role for API tokens, not users") }
                 if role == .admin && user.tenant != nil {
                     throw Refusal("'\(user.name)' is bound to tenant '\(user.tenant!)' and cannot be an admin")
                 }

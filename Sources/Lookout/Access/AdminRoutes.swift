@@ -38,11 +38,11 @@ struct AdminRoutes {
                 "name": .string(user.name), "path": .string(URLEncoding.percentEncode(user.name)),
                 "role": .string(user.role.rawValue), "tenant": TemplateValue(user.tenant), "created": .string(user.createdAt),
                 "me": .bool(user.name.lowercased() == me.name.lowercased() && me.actorKind == "user"),
-                "roles": .list(Role.allCases.map { ["value": .string($0.rawValue), "selected": .bool($0 == user.role)] }),
+                "roles": .list(Role.userRoles.map { ["value": .string($0.rawValue), "selected": .bool($0 == user.role)] }),
             ]
         }
         return pages.render("admin/users", for: request, title: "Users", section: .admin, live: false, data: [
-            "users": .list(rows), "roles": .list(Role.allCases.map { ["value": .string($0.rawValue)] }),
+            "users": .list(rows), "roles": .list(Role.userRoles.map { ["value": .string($0.rawValue)] }),
             "tab": .object(["users": true]),
         ])
     }
@@ -50,7 +50,7 @@ struct AdminRoutes {
     func addUser(_ request: Request) throws -> HTTPResponse {
         let form = try request.form()
         let name = (form["name"] ?? "").trimmingOWS()
-        let role = try Self.role(form["role"])
+        let role = try Self.role(form["role"], forUser: true)
         let tenant = (form["tenant"] ?? "").trimmingOWS()
         let user = try store.addUser(name: name, password: form["password"] ?? "", role: role, tenant: tenant.isEmpty ? nil : tenant)
         audit.record(request, action: "user.add", target: "user:" + user.name,
@@ -60,7 +60,7 @@ struct AdminRoutes {
 
     func changeRole(_ request: Request) throws -> HTTPResponse {
         let name = request.parameters["name"] ?? ""
-        let role = try Self.role(try request.form()["role"])
+        let role = try Self.role(try request.form()["role"], forUser: true)
         guard let user = try store.setRole(name: name, role: role) else { throw HTTPError.notFound("no user named '\(name)'") }
         audit.record(request, action: "user.role", target: "user:" + user.name, detail: "role \(role.rawValue)")
         return Flash.redirect(to: "/dashboard/admin/users", message: "\(user.name) is now \(role.rawValue).")
@@ -73,8 +73,10 @@ struct AdminRoutes {
         return Flash.redirect(to: "/dashboard/admin/users", message: "User \(name) removed; their sessions have ended.")
     }
 
-    static func role(_ text: String?) throws(HTTPError) -> Role {
-        guard let role = Role(rawValue: text ?? "") else { throw HTTPError.badRequest("'role' must be one of \(Role.names)") }
+    static func role(_ text: String?, forUser: Bool = false) throws(HTTPError) -> Role {
+        guard let role = Role(rawValue: text ?? ""), !forUser || role != .ingest else {
+            throw HTTPError.badRequest("'role' must be one of \(forUser ? Role.userNames : Role.names)")
+        }
         return role
     }
 

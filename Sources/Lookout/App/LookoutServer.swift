@@ -16,6 +16,8 @@ public final class LookoutServer: Sendable {
     let reconciler: Reconciler
     let demo: DemoTraffic?
     let access: AccessService
+    let logs: LogStore
+    let selfLog: SelfLog?
     /// Every route, for tests that walk them all.
     public let routes: [(method: String, pattern: String)]
     let running = Atomic<Bool>(true)
@@ -37,6 +39,9 @@ public final class LookoutServer: Sendable {
         reconciler = Reconciler(database: database, redis: redis)
         let audit = AuditLog(database: database)
         access = AccessService(store: AccessStore(database: database), audit: audit, settings: settings.access)
+        logs = LogStore(database: database)
+        let stdoutLog: AccessLogSink? = settings.accessLog ? JSONLinesAccessLog() : nil
+        selfLog = settings.selfLog ? SelfLog(store: logs, next: stdoutLog) : nil
         let queues = QueueService(store: QueueStore(database: database), broker: QueueBroker(redis: redis), reconciler: reconciler)
         self.demo = demo ? DemoTraffic(database: database, redis: redis) : nil
 
@@ -51,26 +56,42 @@ public final class LookoutServer: Sendable {
         HealthRoutes(health: health).register(in: &router)
         OverviewRoutes(pages: pages, health: health).register(in: &router)
         QueueRoutes(pages: pages, service: queues, audit: audit).register(in: &router)
-        JobRoutes(pages: pages, service: queues, payloads: PayloadView(redactedFields: settings.redactedFields), audit: audit).register(in: &router)
+        let payloads = PayloadView(redactedFields: settings.redactedFields)
+        JobRoutes(pages: pages, service: queues, payloads: payloads, audit: audit).register(in: &router)
+        LogRoutes(pages: pages, store: logs, ingester: LogIngester(store: logs, retentionDays: settings.logRetentionDays),
+                  payloads: payloads, maxIngestBytes: settings.maxIngestBytes, now: { UTCTime.now() }).register(in: &router)
 
         routes = router.table
         let application = WebApplication(router: router, middleware: [SameOriginGuard(), AccessMiddleware(access: access)], errors: ErrorResponder(pageRenderer: pages),
                                          defaultHeaders: SecurityHeaders.all)
         server = try HTTPServer(configuration: settings.server, responder: application,
-                                accessLog: settings.accessLog ? JSONLinesAccessLog() : nil)
+                                accessLog: selfLog ?? stdoutLog)
     }
 
     /// Binds and starts serving; returns the bound address.
     public func start() throws -> SocketAddress {
         let address = try server.start()
         try demo?.start()
+        if let selfLog {
+            OSThread.spawn(name: "self-log") { [self] in
+                while running.load(ordering: .relaxed) {
+                    usleep(1_000_000)
+                    selfLog.ship()
+                }
+                selfLog.ship()
+            }
+        }
         OSThread.spawn(name: "reconciler") { [self] in
             // Folds counters and repairs PostgreSQL/Redis gaps every 2 s; a store that is down
             // only makes one round fail (docs/queue-protocol.md, "Reconciliation").
             var round = 0
             while running.load(ordering: .relaxed) {
                 _ = try? reconciler.runOnce()
-                if round % 300 == 0 { try? access.store.purgeSessions(maxSeconds: access.settings.maxSeconds) }
+                if round % 300 == 0 {
+                    try? access.store.purgeSessions(maxSeconds: access.settings.maxSeconds)
+                    // Retention: whole days dropped; today's and tomorrow's partitions made ahead.
+                    _ = try? logs.maintain(retentionDays: settings.logRetentionDays, now: UTCTime.now())
+                }
                 round += 1
                 usleep(2_000_000)
             }

@@ -5,13 +5,15 @@ public struct DatabaseSettings: Sendable {
     public var databaseURL: String
     public var redisURL: RedisURL
     public var statementTimeoutMilliseconds: Int
+    public var logRetentionDays: Int
 
-    public static let specs: [OptionSpec] = ServeSettings.specs.filter { ["database-url", "redis-url", "statement-timeout"].contains($0.flag) }
+    public static let specs: [OptionSpec] = ServeSettings.specs.filter { ["database-url", "redis-url", "statement-timeout", "log-retention-days"].contains($0.flag) }
 
-    public init(databaseURL: String, redisURL: RedisURL, statementTimeoutMilliseconds: Int) {
+    public init(databaseURL: String, redisURL: RedisURL, statementTimeoutMilliseconds: Int, logRetentionDays: Int = 90) {
         self.databaseURL = databaseURL
         self.redisURL = redisURL
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.logRetentionDays = logRetentionDays
     }
 
     public init(arguments: [String], environment: [String: String], command: String) throws(SettingsError) {
@@ -29,5 +31,6 @@ public struct DatabaseSettings: Sendable {
         }
         redisURL = redis
         statementTimeoutMilliseconds = try options.int("statement-timeout", in: 1...3_600_000)
+        logRetentionDays = try options.int("log-retention-days", in: 1...3650)
     }
 }

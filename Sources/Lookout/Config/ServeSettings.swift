@@ -16,6 +16,9 @@ public struct ServeSettings: Sendable {
     public var accessLog: Bool
     public var redactedFields: [String]
     public var access: AccessSettings
+    public var logRetentionDays: Int { database.logRetentionDays }
+    public var maxIngestBytes: Int
+    public var selfLog: Bool
 
     public static let specs: [OptionSpec] = [
         OptionSpec("bind", env: "LOOKOUT_BIND", default: "127.0.0.1", value: "ADDR", help: "address to listen on (numeric IPv4/IPv6, or localhost)"),
@@ -43,6 +46,12 @@ public struct ServeSettings: Sendable {
                    help: "mark cookies Secure: turn on when browsers reach Lookout over HTTPS (a TLS proxy in front)"),
         OptionSpec("private-probes", env: "LOOKOUT_PRIVATE_PROBES", default: "off", value: "on|off",
                    help: "require a session or token for /health and /api/v1/health/* too"),
+        OptionSpec("log-retention-days", env: "LOOKOUT_LOG_RETENTION_DAYS", default: "90", value: "DAYS",
+                   help: "log lines older than this are dropped (whole daily partitions) and refused at ingestion"),
+        OptionSpec("max-ingest-bytes", env: "LOOKOUT_MAX_INGEST_BYTES", default: "67108864", value: "N",
+                   help: "largest log batch after gzip decompression (413 above)"),
+        OptionSpec("self-log", env: "LOOKOUT_SELF_LOG", default: "on", value: "on|off",
+                   help: "store Lookout's own access log in its logs (service lookout), so the console can search itself"),
     ]
 
     public init(arguments: [String], environment: [String: String]) throws(SettingsError) {
@@ -57,6 +66,8 @@ public struct ServeSettings: Sendable {
         databasePoolSize = try options.int("db-pool-size", in: 1...500)
         accessLog = try options.bool("access-log")
         redactedFields = options.string("redact-fields").split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
+        maxIngestBytes = try options.int("max-ingest-bytes", in: 1024...1_073_741_824)
+        selfLog = try options.bool("self-log")
         access = AccessSettings(idleSeconds: Int(try options.seconds("session-idle")), maxSeconds: Int(try options.seconds("session-max")),
                                 secureCookies: try options.bool("secure-cookies"), privateProbes: try options.bool("private-probes"))
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,

@@ -6,6 +6,7 @@ import Net
 import Postgres
 import Redis
 import Synchronization
+import Web
 
 /// `lookout demo`: producers and workers that follow docs/queue-protocol.md on the five seed
 /// queues, so a new user sees a live console within seconds. Email traffic is steady with a
@@ -26,12 +27,17 @@ public final class DemoTraffic: Sendable {
 
     let store: QueueStore
     let broker: QueueBroker
+    /// The demo's services write log lines too (api, smtp, queue, web), sharing request IDs
+    /// and job IDs with the jobs, so the logs page has real stories to search.
+    let logs: LogStore
+    let pendingLogs = Mutex<[LogRecord]>([])
     let running = Atomic<Bool>(true)
     let workers: Int
 
     public init(database: PostgresPool, redis: RedisPool, workers: Int = 3) {
         store = QueueStore(database: database)
         broker = QueueBroker(redis: redis)
+        logs = LogStore(database: database)
         self.workers = workers
     }
 
@@ -54,21 +60,32 @@ public final class DemoTraffic: Sendable {
         while running.load(ordering: .relaxed) {
             tick += 1
             var batch: [(queue: String, payload: String)] = []
-            for _ in 0..<Int.random(in: 1...3) { batch.append(("email-sending", Self.emailPayload(kind: "campaign"))) }
-            if Int.random(in: 0..<3) == 0 { batch.append(("email-sending:high", Self.emailPayload(kind: "transactional"))) }
-            if tick % 5 == 0 { batch.append(("email-sending:low", Self.emailPayload(kind: "export"))) }
+            // Each tick stands for one API request that queued its jobs.
+            let request = "req-" + Secrets.randomHex(bytes: 6)
+            let tenant = Self.tenants.randomElement()!
+            let campaign = Int.random(in: 100...130)
+            for _ in 0..<Int.random(in: 1...3) { batch.append(("email-sending", Self.emailPayload(kind: "campaign", request: request, campaign: campaign, tenant: tenant))) }
+            if Int.random(in: 0..<3) == 0 { batch.append(("email-sending:high", Self.emailPayload(kind: "transactional", request: request, campaign: campaign, tenant: tenant))) }
+            if tick % 5 == 0 { batch.append(("email-sending:low", Self.emailPayload(kind: "export", request: request, campaign: campaign, tenant: tenant))) }
             if tick % 7 == 0 { batch.append(("warmup:process", "{\"inbox_id\": \(Int.random(in: 1...40)), \"step\": \"send-warmup\"}")) }
-            if tick % 50 == 1 { batch.append(("analytics:daily-aggregate", "{\"report\": \"mrr\", \"day\": \"2026-11-22\", \"tenant_id\": \(Int.random(in: 1...9))}")) }
+            if tick % 50 == 1 { batch.append(("analytics:daily-aggregate", "{\"report\": \"mrr\", \"day\": \"2026-11-22\", \"tenant\": \"\(tenant)\", \"request_id\": \"\(request)\"}")) }
             if tick % 150 == 0 {   // a campaign launch: a burst of 150 jobs
-                for _ in 0..<150 { batch.append(("email-sending", Self.emailPayload(kind: "campaign"))) }
+                for _ in 0..<150 { batch.append(("email-sending", Self.emailPayload(kind: "campaign", request: request, campaign: campaign, tenant: tenant))) }
             }
             do {
                 var published: [(id: Int, queue: String, payload: String, attempts: Int, maxAttempts: Int)] = []
                 for item in batch {
-                    let job = try store.enqueue(queue: item.queue, payload: item.payload, tenant: Self.tenants.randomElement())
+                    let job = try store.enqueue(queue: item.queue, payload: item.payload, tenant: tenant)
                     published.append((job.id, job.queue, job.payload, 0, job.maxAttempts))
                 }
                 try? broker.publish(published)   // Redis down: reconciliation publishes later
+                log(.info, "api", "POST /v1/campaigns/\(campaign)/send: \(batch.count) job\(batch.count == 1 ? "" : "s") queued",
+                    request: request, user: "user\(Int.random(in: 1...400))@\(tenant).example", tenant: tenant)
+                if tick % 40 == 0 {
+                    log(.warning, "web", "slow page render: /campaigns/\(campaign)/report took \(Int.random(in: 1200...4000)) ms",
+                        request: "req-" + Secrets.randomHex(bytes: 6), user: nil, tenant: tenant)
+                }
+                if tick % 5 == 0 { shipLogs() }
             } catch {
                 StandardStreams.writeError("demo producer: \(error)\n")
                 usleep(1_000_000)
@@ -77,9 +94,9 @@ public final class DemoTraffic: Sendable {
         }
     }
 
-    static func emailPayload(kind: String) -> String {
+    static func emailPayload(kind: String, request: String, campaign: Int, tenant: String) -> String {
         let user = Int.random(in: 1...50_000)
-        return "{\"kind\": \"\(kind)\", \"campaign_id\": \(Int.random(in: 100...130)), \"recipient\": \"user\(user)@example.com\", "
+        return "{\"kind\": \"\(kind)\", \"campaign_id\": \(campaign), \"request_id\": \"\(request)\", \"tenant\": \"\(tenant)\", \"recipient\": \"user\(user)@example.com\", "
             + "\"template\": \"black-friday-2026\", \"smtp_password\": \"demo-\(user)-secret\", \"api_key\": \"sk_demo_\(user)\"}"
     }
 
@@ -118,7 +135,11 @@ public final class DemoTraffic: Sendable {
         let started = MonotonicClock.now()
         usleep(UInt32.random(in: 5_000...40_000))
         let elapsed = Double(MonotonicClock.now() - started) / 1e6
+        let fields = Self.fields(job.payload)
+        let service = queue.hasPrefix("email-sending") ? "smtp" : "queue"
+        log(.debug, "queue", "\(worker) claimed job \(id) from \(queue)", request: fields.request, job: id, tenant: fields.tenant)
         if let (message, stack) = Self.failure(for: job) {
+            log(.error, service, "job \(id) failed: \(message)", request: fields.request, job: id, tenant: fields.tenant, stack: stack)
             let outcome = try store.fail(id, worker: worker, error: message, stack: stack, durationMilliseconds: elapsed)
             if case .retryAt(let at) = outcome {
                 try broker.finish(id, queue: queue, scheduleAt: at)
@@ -127,8 +148,37 @@ public final class DemoTraffic: Sendable {
             }
         } else {
             _ = try store.complete(id, worker: worker, durationMilliseconds: elapsed)
+            log(.info, service, fields.recipient.map { "delivered to \($0): 250 2.0.0 OK" } ?? "job \(id) done in \(Int(elapsed)) ms",
+                request: fields.request, job: id, tenant: fields.tenant)
             try broker.finish(id, queue: queue, scheduleAt: nil)
         }
+    }
+
+    // MARK: logging
+
+    func log(_ level: LogLevel, _ service: String, _ message: String, request: String?, user: String? = nil, job: Int? = nil,
+             tenant: String?, stack: String? = nil) {
+        let record = LogRecord(microseconds: UTCTime.now(), level: level, service: service, message: message, requestID: request,
+                               userID: user, tenant: tenant, jobID: job, stack: stack, context: nil)
+        pendingLogs.withLock { if $0.count < 50_000 { $0.append(record) } }
+    }
+
+    func shipLogs() {
+        let batch = pendingLogs.withLock { lines -> [LogRecord] in
+            defer { lines = [] }
+            return lines
+        }
+        _ = try? logs.insert(batch)   // the database away: the demo's lines are not precious
+    }
+
+    /// The request ID, recipient and tenant a demo payload carries.
+    static func fields(_ payload: String) -> (request: String?, recipient: String?, tenant: String?) {
+        guard case .object(let pairs)? = try? JSONParser.parse(payload) else { return (nil, nil, nil) }
+        func text(_ key: String) -> String? {
+            if case .string(let value)? = pairs.first(where: { $0.0 == key })?.1 { return value }
+            return nil
+        }
+        return (text("request_id"), text("recipient"), text("tenant"))
     }
 
     static func failure(for job: QueueStore.EnqueuedJob) -> (String, String)? {

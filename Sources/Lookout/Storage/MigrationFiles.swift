@@ -4,5 +4,6 @@ enum MigrationFiles {
     static let all: [(name: String, bytes: [UInt8])] = [
         ("0001_queues.sql", PackageResources._001_queues_sql),
         ("0002_access.sql", PackageResources._002_access_sql),
+        ("0003_logs.sql", PackageResources._003_logs_sql),
     ]
 }

@@ -1,0 +1,142 @@
+import Postgres
+import Web
+
+/// The searches of the logs page. Every one is bounded in time (the query's range, never
+/// more than retention) and runs under the connection's statement timeout.
+extension LogStore {
+    /// What a search can fail with that the user can fix.
+    public enum SearchProblem: Error, Sendable, Equatable {
+        /// The regular expression does not compile; PostgreSQL's reason.
+        case invalidRegex(String)
+        /// The statement timeout stopped the search.
+        case timedOut
+    }
+
+    static let columns = """
+        id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, level, service, message,
+        request_id, user_id, tenant, job_id, stack, context::text AS context
+        """
+
+    /// The WHERE clause and parameters of a search; the cursor is applied by the caller.
+    static func filter(_ query: LogQuery) -> (sql: String, parameters: [String?]) {
+        var conditions = ["at >= $1::timestamptz", "at < $2::timestamptz"]
+        var parameters: [String?] = [UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to)]
+        func add(_ condition: (Int) -> String, _ value: String) {
+            parameters.append(value)
+            conditions.append(condition(parameters.count))
+        }
+        if let levels = query.levels { add({ "level = ANY($\($0)::text[])" }, LogStore.arrayLiteral(levels.map(\.rawValue))) }
+        if let service = query.service { add({ "service = $\($0)" }, service) }
+        if let request = query.requestID { add({ "request_id = $\($0)" }, request) }
+        if let job = query.jobID { add({ "job_id = $\($0)::bigint" }, String(job)) }
+        if let text = query.text {
+            if query.regex {
+                add({ "message ~* $\($0)" }, text)
+            } else {
+                // Case-insensitive substring of the message (trigram index), or the exact
+                // request ID someone pasted from a ticket (b-tree).
+                parameters.append("%" + Self.likeEscaped(text) + "%")
+                parameters.append(text)
+                conditions.append("(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))")
+            }
+        }
+        return (conditions.joined(separator: " AND "), parameters)
+    }
+
+    /// `%`, `_` and `\` match themselves.
+    static func likeEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+
+    /// One page, newest first: lines older than the query's cursor.
+    public func search(_ query: LogQuery) throws -> [LogEntry] {
+        if query.regex, let text = query.text { try checkRegex(text) }
+        var (sql, parameters) = Self.filter(query)
+        if let before = query.before {
+            parameters.append(before.at)
+            parameters.append(String(before.id))
+            sql += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
+        }
+        parameters.append(String(query.limit))
+        let statement = "SELECT \(Self.columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)"
+        return try Self.decode(try run { try $0.query(statement, parameters) })
+    }
+
+    /// A regex PostgreSQL cannot compile is the user's mistake: say what PostgreSQL said.
+    func checkRegex(_ pattern: String) throws {
+        do {
+            _ = try database.withConnection { try $0.query("SELECT '' ~* $1", [pattern]) }
+        } catch let error as PostgresError where error.sqlState == "2201B" {
+            throw SearchProblem.invalidRegex(error.serverMessage)
+        }
+    }
+
+    /// Runs a read under the store's scope, turning a statement timeout into `.timedOut`.
+    func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        do {
+            return try database.withConnection(scope: scope, body)
+        } catch let error as PostgresError where error.isTimeout {
+            throw SearchProblem.timedOut
+        }
+    }
+
+    /// One line by its name (time and id).
+    public func line(at: String, id: Int) throws -> LogEntry? {
+        try Self.decode(try run {
+            try $0.query("SELECT \(Self.columns) FROM log_lines WHERE at = $1::timestamptz AND id = $2", [at, String(id)])
+        }).first
+    }
+
+    /// The `count` lines before and after a line in the same service, in time order, the
+    /// line itself included; looked for within a day either side.
+    public func context(of line: LogEntry, count: Int = 20) throws -> [LogEntry] {
+        let rows = try run { connection in
+            try connection.query("""
+                (SELECT \(Self.columns) FROM log_lines
+                 WHERE service = $1 AND (at, id) < ($2::timestamptz, $3::bigint) AND at > $2::timestamptz - interval '1 day'
+                 ORDER BY at DESC, id DESC LIMIT $4)
+                UNION ALL
+                (SELECT \(Self.columns) FROM log_lines
+                 WHERE service = $1 AND (at, id) >= ($2::timestamptz, $3::bigint) AND at < $2::timestamptz + interval '1 day'
+                 ORDER BY at, id LIMIT $4 + 1)
+                """, [line.service, line.at, String(line.id), String(count)])
+        }
+        return try Self.decode(rows).sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+    }
+
+    /// Every matching line, newest first, `batch` at a time through a server-side cursor:
+    /// memory stays flat however many lines match. `body` gets each batch.
+    public func export(_ query: LogQuery, batch: Int = 2000, _ body: ([LogEntry]) throws -> Void) throws {
+        if query.regex, let text = query.text { try checkRegex(text) }
+        let (sql, parameters) = Self.filter(query)
+        try run { connection in
+            try connection.transaction { tx in
+                try tx.query("DECLARE log_export NO SCROLL CURSOR FOR SELECT \(Self.columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC",
+                             parameters)
+                while true {
+                    let rows = try Self.decode(try tx.query("FETCH \(batch) FROM log_export"))
+                    if rows.isEmpty { break }
+                    try body(rows)
+                    if rows.count < batch { break }
+                }
+                try tx.query("CLOSE log_export")
+            }
+        }
+    }
+
+    static func decode(_ result: PostgresResult) throws -> [LogEntry] {
+        try result.rows.indices.map { row in
+            LogEntry(id: try result.int(row, "id") ?? 0, at: try result.string(row, "at") ?? "",
+                     level: LogLevel(rawValue: try result.string(row, "level") ?? "") ?? .info,
+                     service: try result.string(row, "service") ?? "", message: try result.string(row, "message") ?? "",
+                     requestID: try result.string(row, "request_id"), userID: try result.string(row, "user_id"),
+                     tenant: try result.string(row, "tenant"), jobID: try result.int(row, "job_id"),
+                     stack: try result.string(row, "stack"), context: try result.string(row, "context"))
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Postgres
+import Synchronization
+import Web
+
+/// Log lines in PostgreSQL (migration 0003): loading with COPY into daily partitions,
+/// retention by dropping partitions, and the searches of the logs page.
+public struct LogStore: Sendable {
+    let database: PostgresPool
+    public private(set) var scope: TenantScope = .all
+    /// Days whose partition is known to exist, so that a batch costs no extra round trip.
+    private let knownDays: KnownDays
+
+    final class KnownDays: Sendable {
+        let days = Mutex<Set<Int64>>([])
+    }
+
+    public init(database: PostgresPool) {
+        self.database = database
+        knownDays = KnownDays()
+    }
+
+    public func scoped(_ scope: TenantScope) -> LogStore {
+        var copy = self
+        copy.scope = scope
+        return copy
+    }
+
+    // MARK: loading
+
+    static let copyStatement: StaticOrBundledSQL =
+        "COPY log_lines (at, level, service, message, request_id, user_id, tenant, job_id, stack, context) FROM STDIN"
+
+    /// Loads `records` in one COPY (all or nothing) and returns how many were stored.
+    @discardableResult
+    public func insert(_ records: [LogRecord]) throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        try ensurePartitions(Set(records.map(\.day)))
+        return try database.withConnection { connection in
+            let loaded: Int
+            do {
+                loaded = try copy(records, on: connection)
+            } catch let error as PostgresError where error.sqlState == "23514" {
+                // "no partition of relation found": one was dropped behind our back. Once more.
+                knownDays.days.withLock { $0.removeAll() }
+                try ensurePartitions(Set(records.map(\.day)))
+                loaded = try copy(records, on: connection)
+            }
+            let services = Array(Set(records.map(\.service)))
+            try connection.query("""
+                INSERT INTO log_services (service, last_seen) SELECT unnest($1::text[]), now()
+                ON CONFLICT (service) DO UPDATE SET last_seen = excluded.last_seen
+                """, [Self.arrayLiteral(services)])
+            return loaded
+        }
+    }
+
+    private func copy(_ records: [LogRecord], on connection: PostgresConnection) throws -> Int {
+        try connection.copyIn(Self.copyStatement) { send in
+            for r in records {
+                try send([r.timestampText, r.level.rawValue, r.service, r.message, r.requestID, r.userID, r.tenant,
+                          r.jobID.map(String.init), r.stack, r.context])
+            }
+        }
+    }
+
+    func ensurePartitions(_ days: Set<Int64>) throws {
+        let missing = knownDays.days.withLock { days.subtracting($0) }
+        guard !missing.isEmpty else { return }
+        try database.withConnection { connection in
+            for day in missing.sorted() {
+                try connection.query("SELECT ensure_log_partition($1::date)", [UTCTime.dayText(day)])
+            }
+        }
+        knownDays.days.withLock { $0.formUnion(missing) }
+    }
+
+    /// Drops the partitions past retention and makes today's and tomorrow's ahead of time;
+    /// returns the names of the dropped ones.
+    public func maintain(retentionDays: Int, now: Int64) throws -> [String] {
+        let today = now / 86_400_000_000
+        try ensurePartitions([today, today + 1])
+        let dropped = try database.withConnection { connection in
+            try connection.transaction { tx in
+                try tx.query("SELECT drop_old_log_partitions($1) AS name", [String(retentionDays)]).rows.compactMap { $0[0] }
+            }
+        }
+        if !dropped.isEmpty { knownDays.days.withLock { $0.removeAll() } }
+        return dropped
+    }
+
+    public func services() throws -> [String] {
+        try database.withConnection(scope: scope) {
+            try $0.query("SELECT service FROM log_services ORDER BY service LIMIT 500").rows.compactMap { $0[0] }
+        }
+    }
+
+    /// A PostgreSQL array literal of text values (every element quoted and escaped).
+    static func arrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { value in
+            var out = "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { out.unicodeScalars.append("\\") }
+                out.unicodeScalars.append(character)
+            }
+            return out + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
