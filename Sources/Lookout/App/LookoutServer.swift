@@ -39,7 +39,9 @@ public final class LookoutServer: Sendable {
         reconciler = Reconciler(database: database, redis: redis)
         let audit = AuditLog(database: database)
         access = AccessService(store: AccessStore(database: database), audit: audit, settings: settings.access)
-        logs = LogStore(database: database)
+        var logStore = LogStore(database: database)
+        logStore.searchTimeoutMilliseconds = settings.logSearchTimeoutMilliseconds
+        logs = logStore
         let stdoutLog: AccessLogSink? = settings.accessLog ? JSONLinesAccessLog() : nil
         selfLog = settings.selfLog ? SelfLog(store: logs, next: stdoutLog) : nil
         let queues = QueueService(store: QueueStore(database: database), broker: QueueBroker(redis: redis), reconciler: reconciler)

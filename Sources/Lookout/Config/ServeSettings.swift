@@ -19,6 +19,7 @@ public struct ServeSettings: Sendable {
     public var logRetentionDays: Int { database.logRetentionDays }
     public var maxIngestBytes: Int
     public var selfLog: Bool
+    public var logSearchTimeoutMilliseconds: Int
 
     public static let specs: [OptionSpec] = [
         OptionSpec("bind", env: "LOOKOUT_BIND", default: "127.0.0.1", value: "ADDR", help: "address to listen on (numeric IPv4/IPv6, or localhost)"),
@@ -50,6 +51,8 @@ public struct ServeSettings: Sendable {
                    help: "log lines older than this are dropped (whole daily partitions) and refused at ingestion"),
         OptionSpec("max-ingest-bytes", env: "LOOKOUT_MAX_INGEST_BYTES", default: "67108864", value: "N",
                    help: "largest log batch after gzip decompression (413 above)"),
+        OptionSpec("log-search-timeout", env: "LOOKOUT_LOG_SEARCH_TIMEOUT_MS", default: "10000", value: "MS",
+                   help: "statement timeout of one log search or export batch; past it the page says to narrow the search"),
         OptionSpec("self-log", env: "LOOKOUT_SELF_LOG", default: "on", value: "on|off",
                    help: "store Lookout's own access log in its logs (service lookout), so the console can search itself"),
     ]
@@ -68,6 +71,7 @@ public struct ServeSettings: Sendable {
         redactedFields = options.string("redact-fields").split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
         maxIngestBytes = try options.int("max-ingest-bytes", in: 1024...1_073_741_824)
         selfLog = try options.bool("self-log")
+        logSearchTimeoutMilliseconds = try options.int("log-search-timeout", in: 1...600_000)
         access = AccessSettings(idleSeconds: Int(try options.seconds("session-idle")), maxSeconds: Int(try options.seconds("session-max")),
                                 secureCookies: try options.bool("secure-cookies"), privateProbes: try options.bool("private-probes"))
         let limits = HTTPParserLimits(maxRequestLineBytes: 8 * 1024,

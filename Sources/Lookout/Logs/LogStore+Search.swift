@@ -76,10 +76,16 @@ extension LogStore {
         }
     }
 
-    /// Runs a read under the store's scope, turning a statement timeout into `.timedOut`.
+    /// Runs a read under the store's scope and the search timeout (SET LOCAL: for this
+    /// transaction only), turning a statement timeout into `.timedOut`.
     func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         do {
-            return try database.withConnection(scope: scope, body)
+            return try database.withConnection(scope: scope) { connection in
+                try connection.transaction { tx in
+                    try tx.query("SELECT set_config('statement_timeout', $1, true)", [String(searchTimeoutMilliseconds)])
+                    return try body(tx)
+                }
+            }
         } catch let error as PostgresError where error.isTimeout {
             throw SearchProblem.timedOut
         }

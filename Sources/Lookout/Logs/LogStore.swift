@@ -7,6 +7,8 @@ import Web
 public struct LogStore: Sendable {
     let database: PostgresPool
     public private(set) var scope: TenantScope = .all
+    /// statement_timeout of each search statement (an export's each FETCH), in ms.
+    public var searchTimeoutMilliseconds = 10_000
     /// Days whose partition is known to exist, so that a batch costs no extra round trip.
     private let knownDays: KnownDays
 

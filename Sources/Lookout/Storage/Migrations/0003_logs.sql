@@ -44,7 +44,8 @@ CREATE TABLE log_services (
 );
 
 -- Creates the partition holding one UTC day if it is missing. Several ingesters may ask at
--- once: they queue on an advisory lock and look again.
+-- once: they queue on an advisory lock; the one that comes second may still not see the
+-- first one's table in its catalog cache, so "already exists" also means done.
 CREATE FUNCTION ensure_log_partition(day date) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     name text := 'log_lines_' || to_char(day, 'YYYYMMDD');
@@ -53,11 +54,12 @@ BEGIN
         RETURN false;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('lookout-log-partitions'));
-    IF to_regclass(name) IS NOT NULL THEN
+    BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF log_lines FOR VALUES FROM (%L) TO (%L)', name,
+                       (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
+    EXCEPTION WHEN duplicate_table THEN
         RETURN false;
-    END IF;
-    EXECUTE format('CREATE TABLE %I PARTITION OF log_lines FOR VALUES FROM (%L) TO (%L)', name,
-                   (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
+    END;
     RETURN true;
 END $$;
 
