@@ -304,6 +304,52 @@ class PagesInABrowser(unittest.TestCase):
         self.shot("hostile-job")
 
 
+    def test_seed_001_a_developer_traces_a_request_id_to_its_error(self):
+        d = self.driver
+        if not DATABASE_URL:
+            self.skipTest("LOOKOUT_BROWSER_DATABASE_URL not set")
+        sql = """
+            SELECT ensure_log_partition((now() AT TIME ZONE 'UTC')::date);
+            INSERT INTO log_lines (at, level, service, message, request_id, user_id, stack) VALUES
+              (now() - interval '3 s', 'info', 'api', 'POST /v1/campaigns/42/send accepted', 'req-ticket-4711', 'ana@acme.example', NULL),
+              (now() - interval '2 s', 'info', 'worker', 'rendering template black-friday-2026', 'req-ticket-4711', NULL, NULL),
+              (now() - interval '1 s', 'error', 'worker', 'Template render failed: undefined variable first_name', 'req-ticket-4711', NULL,
+               E'TemplateError: undefined variable first_name\\n  at render (templates/engine.py:212)\\n  at send_campaign (workers/campaigns.py:88)');
+        """
+        subprocess.run(["psql", DATABASE_URL, "-qAt", "-v", "ON_ERROR_STOP=1"], input=sql, check=True, capture_output=True, text=True)
+        d.get(BASE + "/dashboard/system/logs")
+        box = d.find_element(By.ID, "log-q")
+        self.assertEqual(box.get_attribute("placeholder"), "Search logs (e.g., errors, user email, request ID)")
+        box.send_keys("req-ticket-4711")
+        self.click(d.find_element(By.ID, "log-submit"))
+        rows = d.find_elements(By.CSS_SELECTOR, "#log-results details.log-row")
+        self.assertEqual(len(rows), 3)
+        # Filter to errors: the search stays, one line is left, and it is red.
+        d.find_element(By.CSS_SELECTOR, "#log-level option[value=error]").click()
+        self.click(d.find_element(By.ID, "log-submit"))
+        self.assertIn("q=req-ticket-4711", d.current_url)
+        self.assertIn("level=error", d.current_url)
+        rows = d.find_elements(By.CSS_SELECTOR, "#log-results details.log-row")
+        self.assertEqual(len(rows), 1)
+        summary = rows[0].find_element(By.TAG_NAME, "summary")
+        self.assertEqual(summary.value_of_css_property("background-color"), "rgba(255, 235, 233, 1)")
+        stack = rows[0].find_element(By.CSS_SELECTOR, "pre.stack")
+        # Closed, the entry's details are not rendered: Selenium reads no text from them.
+        self.assertIsNone(rows[0].get_attribute("open"))
+        self.assertEqual(stack.text, "")
+        summary.click()
+        self.assertIsNotNone(rows[0].get_attribute("open"))
+        self.assertIn("TemplateError: undefined variable first_name", stack.text)
+        self.assertIn("at render (templates/engine.py:212)", stack.text)
+        self.shot("logs-seed-001")
+        # The request ID links to every line of the request, whatever the filters were.
+        self.click(rows[0].find_element(By.LINK_TEXT, "Every line of request req-ticket-4711"))
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "#log-results details.log-row")), 3)
+        export = d.find_element(By.ID, "log-export").get_attribute("href")
+        self.assertIn("/dashboard/system/logs/export.csv?", export)
+        self.assertIn("request=req-ticket-4711", export)
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result
     failed = len(result.failures) + len(result.errors)
