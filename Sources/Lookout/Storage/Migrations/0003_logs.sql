@@ -35,7 +35,9 @@ CREATE INDEX log_lines_service_at ON log_lines (service, at DESC, id DESC);
 -- "Errors in the last hour" without a search term: errors are the rare level.
 CREATE INDEX log_lines_level_at ON log_lines (level, at DESC, id DESC);
 -- Case-insensitive substring (ILIKE) and regex (~*) search (FINDINGS: 746 ms -> 29 ms per day).
-CREATE INDEX log_lines_message ON log_lines USING gin (message gin_trgm_ops);
+-- New entries go to the GIN pending list and are merged in bulk; a 16 MB list (default 4)
+-- measured 2.1 s instead of 3.6 s per 100,000 lines loaded, and a search reads the list too.
+CREATE INDEX log_lines_message ON log_lines USING gin (message gin_trgm_ops) WITH (gin_pending_list_limit = 16384);
 
 -- The services seen, for the filter, without a DISTINCT over millions of rows.
 CREATE TABLE log_services (
