@@ -143,3 +143,29 @@ struct AccessCommandTests {
         #expect(audit == ["token.revoke", "token.create", "user.add", "user.add"])
     }
 }
+
+@Suite("lookout ingest", .serialized)
+struct IngestCommandTests {
+    @Test func importsAFileOrStdinAndNamesTheBadLines() throws {
+        let t = try TestStores()
+        let env = ["LOOKOUT_DATABASE_URL": t.databaseURL]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-ingest-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var text = ""
+        for index in 0..<20_000 { text += #"{"level": "info", "service": "import", "message": "imported line \#(index)"}"# + "\n" }
+        text += "{broken\n" + #"{"message": "last line, no newline at the end"}"#
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let result = try runLookout(["ingest", file.path], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stdout.hasPrefix("stored 20001 of 20002 lines in "))
+        #expect(result.stderr.contains("20001 lines stored, 1 refused"))        // the progress line
+        #expect(result.stderr.contains("line 20001: not valid JSON"))
+        #expect(try t.query("SELECT count(*) AS n FROM log_lines WHERE service = 'import'").int(0, "n") == 20_000)
+        let piped = try runLookout(["ingest", "-"], environment: env, stdin: #"{"msg": "from stdin", "service": "pipe"}"# + "\n")
+        #expect(piped.status == 0 && piped.stdout.hasPrefix("stored 1 of 1 lines"))
+        let missing = try runLookout(["ingest", "/nonexistent/file.jsonl"], environment: env)
+        #expect(missing.status == 2 && missing.stderr == "lookout: ingest: cannot open /nonexistent/file.jsonl: No such file or directory\n")
+        let none = try runLookout(["ingest"], environment: env)
+        #expect(none.status == 2 && none.stderr == "lookout: ingest: name a file to import, or - for stdin\n")
+    }
+}

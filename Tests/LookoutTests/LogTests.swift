@@ -127,6 +127,41 @@ struct LogTests {
         }
     }
 
+    /// A text search reads a window of the newest lines first, then the trigram index below
+    /// it: with a tiny window every page must equal the plain one-statement answer.
+    @Test func textSearchInTwoStepsFindsWhatOneStatementFinds() throws {
+        let t = try TestStores()
+        var body = ""
+        for index in 0..<300 {
+            let word = index % 7 == 0 ? "Delivered" : (index % 11 == 0 ? "deferred" : "queued")
+            body += #"{"timestamp": "\#(isoAgo(Double(index)))", "message": "\#(word) message \#(index)", "service": "s\#(index % 3)"}"# + "\n"
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        _ = try LogIngester(store: LogStore(database: t.database), retentionDays: 90).ingest(body: Array(body.utf8), tenant: nil, now: now)
+        var small = LogStore(database: t.database)
+        small.searchWindow = 5
+        let large = LogStore(database: t.database)
+        for q in ["delivered", "DEFERRED", "/deliv|defer/", "message 1", "nothing-like-this"] {
+            for service in [nil, "s1"] {
+                var parameters = [("q", q), ("limit", "9")]
+                if let service { parameters.append(("service", service)) }
+                var query = try LogQuery(Parameters(parameters), now: now, retentionDays: 90)
+                var viaWindow: [Int] = [], direct: [Int] = []
+                while true {
+                    let page = try small.search(query)
+                    viaWindow += page.map(\.id)
+                    guard page.count == query.limit, let last = page.last else { break }
+                    query.before = (last.at, last.id)
+                }
+                query.before = nil
+                query.limit = 500
+                direct = try large.search(query).map(\.id)
+                #expect(viaWindow == direct, "\(q) \(service ?? "")")
+                #expect(Set(viaWindow).count == viaWindow.count)
+            }
+        }
+    }
+
     @Test func anInvalidRegexOrATimeoutIsAMessageNotA500() throws {
         let t = try TestStores()
         let (server, port) = try start(t, ["--log-search-timeout", "1"])

@@ -85,6 +85,7 @@ public struct LogImport {
             if !piece.isEmpty {
                 let report = try ingester.ingest(body: piece, tenant: nil, now: UTCTime.now(), firstLine: nextLine)
                 nextLine += piece.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                if atEnd && piece.last != 0x0A { nextLine += 1 }   // a last line without its newline
                 summary.report.accepted += report.accepted
                 summary.report.rejected += report.rejected
                 for error in report.errors where summary.report.errors.count < LogIngester.Report.maxErrors {

@@ -21,7 +21,15 @@ struct LogLineParser {
     static let tenantKeys = ["tenant", "tenant_id", "tenantId"]
     static let jobKeys = ["job_id", "jobId"]
     static let stackKeys = ["stack", "stack_trace", "stacktrace", "exception"]
-    static let known: Set<String> = Set(timestampKeys + levelKeys + messageKeys + requestKeys + serviceKeys + userKeys + tenantKeys + jobKeys + stackKeys)
+    /// Each understood name and the column it fills.
+    static let groups: [String: String] = {
+        var map: [String: String] = [:]
+        for (group, keys) in [("timestamp", timestampKeys), ("level", levelKeys), ("message", messageKeys), ("request", requestKeys),
+                              ("service", serviceKeys), ("user", userKeys), ("tenant", tenantKeys), ("job", jobKeys), ("stack", stackKeys)] {
+            for key in keys { map[key] = group }
+        }
+        return map
+    }()
 
     struct Refusal: Error, Equatable {
         let reason: String
@@ -41,12 +49,12 @@ struct LogLineParser {
         var rest: [(String, JSONValue)] = []
         var message: String?
         for (key, field) in fields {
-            guard Self.known.contains(key), !seen.contains(Self.group(of: key)) else {
+            guard let group = Self.groups[key], !seen.contains(group) else {
                 rest.append((key, field))
                 continue
             }
-            seen.insert(Self.group(of: key))
-            switch Self.group(of: key) {
+            seen.insert(group)
+            switch group {
             case "timestamp": record.microseconds = try Self.timestamp(field, key: key)
             case "level": record.level = try Self.level(field, key: key)
             case "message": message = Self.text(field)
@@ -81,18 +89,6 @@ struct LogLineParser {
         }
         guard record.microseconds <= now + futureSkewSeconds * 1_000_000 else { throw Refusal("timestamp is more than a day in the future") }
         return record
-    }
-
-    static func group(of key: String) -> String {
-        if timestampKeys.contains(key) { return "timestamp" }
-        if levelKeys.contains(key) { return "level" }
-        if messageKeys.contains(key) { return "message" }
-        if requestKeys.contains(key) { return "request" }
-        if serviceKeys.contains(key) { return "service" }
-        if userKeys.contains(key) { return "user" }
-        if tenantKeys.contains(key) { return "tenant" }
-        if jobKeys.contains(key) { return "job" }
-        return "stack"
     }
 
     static func timestamp(_ value: JSONValue, key: String) throws(Refusal) -> Int64 {

@@ -18,7 +18,8 @@ extension LogStore {
         """
 
     /// The WHERE clause and parameters of a search; the cursor is applied by the caller.
-    static func filter(_ query: LogQuery) -> (sql: String, parameters: [String?]) {
+    /// Without `text`, the search term's condition is left out (`textCondition` adds it).
+    static func filter(_ query: LogQuery, text: Bool = true) -> (sql: String, parameters: [String?]) {
         var conditions = ["at >= $1::timestamptz", "at < $2::timestamptz"]
         var parameters: [String?] = [UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to)]
         func add(_ condition: (Int) -> String, _ value: String) {
@@ -29,7 +30,7 @@ extension LogStore {
         if let service = query.service { add({ "service = $\($0)" }, service) }
         if let request = query.requestID { add({ "request_id = $\($0)" }, request) }
         if let job = query.jobID { add({ "job_id = $\($0)::bigint" }, String(job)) }
-        if let text = query.text {
+        if text, let text = query.text {
             if query.regex {
                 add({ "message ~* $\($0)" }, text)
             } else {
@@ -54,17 +55,71 @@ extension LogStore {
     }
 
     /// One page, newest first: lines older than the query's cursor.
+    ///
+    /// A search term is looked for in two steps. First among the newest `window` lines of
+    /// the range, read in time order: a common term ("delivered") fills the page there at
+    /// once, where the trigram index would fetch and sort every one of its 178,000 matches
+    /// in a day (1.6 s at p95, measured). Only when the window holds fewer than a page of
+    /// hits does the rest of the range go through the trigram index, which is fast exactly
+    /// then: the term is rare.
     public func search(_ query: LogQuery) throws -> [LogEntry] {
         if query.regex, let text = query.text { try checkRegex(text) }
-        var (sql, parameters) = Self.filter(query)
-        if let before = query.before {
-            parameters.append(before.at)
-            parameters.append(String(before.id))
+        return try run { connection in
+            guard query.text != nil else { return try Self.page(query, text: true, edge: query.before, on: connection) }
+            let (hits, edge) = try Self.scanWindow(query, window: searchWindow, on: connection)
+            guard hits.count < query.limit, let edge else { return hits }
+            var rest = query
+            rest.limit = query.limit - hits.count
+            return hits + (try Self.page(rest, text: true, edge: (edge.at, edge.id), on: connection))
+        }
+    }
+
+    /// The page of `query` below `edge`, as one plain statement.
+    static func page(_ query: LogQuery, text: Bool, edge: (at: String, id: Int)?, on connection: PostgresConnection) throws -> [LogEntry] {
+        var (sql, parameters) = filter(query, text: text)
+        if let edge {
+            parameters.append(edge.at)
+            parameters.append(String(edge.id))
             sql += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
         }
         parameters.append(String(query.limit))
-        let statement = "SELECT \(Self.columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)"
-        return try Self.decode(try run { try $0.query(statement, parameters) })
+        return try decode(try connection.query("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)", parameters))
+    }
+
+    /// The hits among the newest `window` lines of the range (below the cursor), and the
+    /// oldest line of that window when it was full (the search goes on below it), else nil.
+    static func scanWindow(_ query: LogQuery, window: Int, on connection: PostgresConnection) throws -> ([LogEntry], LogEntry?) {
+        var (base, parameters) = filter(query, text: false)
+        if let before = query.before {
+            parameters.append(before.at)
+            parameters.append(String(before.id))
+            base += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
+        }
+        let textCondition: String
+        if query.regex {
+            parameters.append(query.text)
+            textCondition = "message ~* $\(parameters.count)"
+        } else {
+            parameters.append("%" + likeEscaped(query.text ?? "") + "%")
+            parameters.append(query.text)
+            textCondition = "(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))"
+        }
+        parameters.append(String(query.limit))
+        let rows = try connection.query("""
+            WITH win AS MATERIALIZED (
+                SELECT id, at, level, service, message, request_id, user_id, tenant, job_id, stack, context FROM log_lines
+                WHERE \(base) ORDER BY at DESC, id DESC LIMIT \(window)
+            )
+            (SELECT false AS edge, \(columns) FROM win WHERE \(textCondition) ORDER BY at DESC, id DESC LIMIT $\(parameters.count))
+            UNION ALL
+            (SELECT true AS edge, \(columns) FROM win WHERE (SELECT count(*) FROM win) = \(window) ORDER BY at, id LIMIT 1)
+            """, parameters)
+        var hits: [LogEntry] = [], edge: LogEntry?
+        let entries = try decode(rows)
+        for (index, entry) in entries.enumerated() {
+            if try rows.bool(index, "edge") == true { edge = entry } else { hits.append(entry) }
+        }
+        return (hits, edge)
     }
 
     /// A regex PostgreSQL cannot compile is the user's mistake: say what PostgreSQL said.

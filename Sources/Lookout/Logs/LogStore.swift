@@ -9,11 +9,16 @@ public struct LogStore: Sendable {
     public private(set) var scope: TenantScope = .all
     /// statement_timeout of each search statement (an export's each FETCH), in ms.
     public var searchTimeoutMilliseconds = 10_000
+    /// Lines a text search reads newest first before it turns to the trigram index.
+    public var searchWindow = 20_000
     /// Days whose partition is known to exist, so that a batch costs no extra round trip.
     private let knownDays: KnownDays
 
     final class KnownDays: Sendable {
         let days = Mutex<Set<Int64>>([])
+        /// Services recorded in log_services, and when (µs): each is written at most once a
+        /// minute, so concurrent batches do not queue on the same row's lock.
+        let services = Mutex<[String: Int64]>([:])
     }
 
     public init(database: PostgresPool) {
@@ -37,21 +42,37 @@ public struct LogStore: Sendable {
     public func insert(_ records: [LogRecord]) throws -> Int {
         guard !records.isEmpty else { return 0 }
         try ensurePartitions(Set(records.map(\.day)))
-        return try database.withConnection { connection in
-            let loaded: Int
-            do {
-                loaded = try copy(records, on: connection)
-            } catch let error as PostgresError where error.sqlState == "23514" {
-                // "no partition of relation found": one was dropped behind our back. Once more.
-                knownDays.days.withLock { $0.removeAll() }
-                try ensurePartitions(Set(records.map(\.day)))
-                loaded = try copy(records, on: connection)
+        do {
+            return try load(records)
+        } catch let error as PostgresError where error.sqlState == "23514" {
+            // "no partition of relation found": one was dropped behind our back. Once more.
+            knownDays.days.withLock { $0.removeAll() }
+            try ensurePartitions(Set(records.map(\.day)))
+            return try load(records)
+        }
+    }
+
+    /// One transaction: the COPY and the services seen. The commit does not wait for the
+    /// WAL to reach disk (synchronous_commit off, for this transaction only): a crash of
+    /// PostgreSQL can lose the last fraction of a second of acknowledged log lines, never
+    /// corrupt anything; jobs and access changes keep the default.
+    private func load(_ records: [LogRecord]) throws -> Int {
+        try database.withConnection { connection in
+            let loaded = try connection.transaction { tx in
+                try tx.query("SELECT set_config('synchronous_commit', 'off', true)")
+                return try copy(records, on: tx)
             }
-            let services = Array(Set(records.map(\.service)))
-            try connection.query("""
-                INSERT INTO log_services (service, last_seen) SELECT unnest($1::text[]), now()
-                ON CONFLICT (service) DO UPDATE SET last_seen = excluded.last_seen
-                """, [Self.arrayLiteral(services)])
+            let now = UTCTime.now()
+            let stale = knownDays.services.withLock { seen in
+                Set(records.map(\.service)).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
+            }
+            if !stale.isEmpty {
+                try connection.query("""
+                    INSERT INTO log_services (service, last_seen) SELECT unnest($1::text[]), now()
+                    ON CONFLICT (service) DO UPDATE SET last_seen = excluded.last_seen
+                    """, [Self.arrayLiteral(Array(stale))])
+                knownDays.services.withLock { seen in for service in stale { seen[service] = now } }
+            }
             return loaded
         }
     }
