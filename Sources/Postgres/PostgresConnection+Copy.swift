@@ -62,6 +62,13 @@ extension PostgresConnection {
 
     /// COPY text format: backslash, tab, newline and carriage return are escaped.
     static func appendCopyEscaped(_ value: String, to buffer: inout [UInt8]) {
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        }
+        if plain == true {
+            buffer.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])

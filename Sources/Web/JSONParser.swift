@@ -8,7 +8,13 @@ public enum JSONParser {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> JSONValue {
-        var parser = Parser(bytes: Array(text.utf8))
+        try parse(bytes: Array(text.utf8)[...])
+    }
+
+    /// Parses bytes directly (no String first): strings are checked for UTF-8 as they are
+    /// read, and everything outside strings must be ASCII by the grammar.
+    public static func parse(bytes: ArraySlice<UInt8>) throws(ParseError) -> JSONValue {
+        var parser = Parser(bytes: Array(bytes))
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -21,7 +27,12 @@ public enum JSONParser {
         var index = 0
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
         func fail(_ reason: String) -> ParseError { ParseError(offset: index, reason: reason) }
@@ -96,6 +107,18 @@ public enum JSONParser {
 
         mutating func string() throws(ParseError) -> String {
             index += 1   // opening quote
+            // Most strings have no escapes: made straight from the input bytes.
+            var end = index
+            while end < bytes.count {
+                let b = bytes[end]
+                if b == UInt8(ascii: "\"") {
+                    guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { throw fail("invalid UTF-8") }
+                    index = end + 1
+                    return text
+                }
+                if b == UInt8(ascii: "\\") || b < 0x20 { break }
+                end += 1
+            }
             var out: [UInt8] = []
             while index < bytes.count {
                 let b = bytes[index]

@@ -68,10 +68,7 @@ public struct LogIngester: Sendable {
                 if line.last == 0x0D { line = line.dropLast() }
                 start = end + 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                try take(number) { () throws(LogLineParser.Refusal) in
-                    guard let text = String(validating: line, as: UTF8.self) else { throw LogLineParser.Refusal("not UTF-8") }
-                    return try parser.parse(text, now: now)
-                }
+                try take(number) { () throws(LogLineParser.Refusal) in try parser.parse(bytes: line, now: now) }
             }
         }
         if !batch.isEmpty { report.accepted += try store.insert(batch) }

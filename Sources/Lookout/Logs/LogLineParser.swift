@@ -37,8 +37,12 @@ struct LogLineParser {
     }
 
     func parse(_ line: String, now: Int64) throws(Refusal) -> LogRecord {
+        try parse(bytes: Array(line.utf8)[...], now: now)
+    }
+
+    func parse(bytes line: ArraySlice<UInt8>, now: Int64) throws(Refusal) -> LogRecord {
         let value: JSONValue
-        do { value = try JSONParser.parse(line) } catch { throw Refusal("not valid JSON: \(error)") }
+        do { value = try JSONParser.parse(bytes: line) } catch { throw Refusal("not valid JSON: \(error)") }
         return try parse(value, now: now)
     }
 
