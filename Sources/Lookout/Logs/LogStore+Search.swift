@@ -56,7 +56,7 @@ extension LogStore {
 
     /// One page, newest first: lines older than the query's cursor.
     ///
-    /// A search term is looked for in two steps. First among the newest `window` lines of
+    /// A search term is looked for in two steps. First among the newest `searchWindow` (10,000) lines of
     /// the range, read in time order: a common term ("delivered") fills the page there at
     /// once, where the trigram index would fetch and sort every one of its 178,000 matches
     /// in a day (1.6 s at p95, measured). Only when the window holds fewer than a page of

@@ -10,7 +10,7 @@ public struct LogStore: Sendable {
     /// statement_timeout of each search statement (an export's each FETCH), in ms.
     public var searchTimeoutMilliseconds = 10_000
     /// Lines a text search reads newest first before it turns to the trigram index.
-    public var searchWindow = 20_000
+    public var searchWindow = 10_000
     /// Days whose partition is known to exist, so that a batch costs no extra round trip.
     private let knownDays: KnownDays
 
