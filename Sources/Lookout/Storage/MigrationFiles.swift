@@ -5,5 +5,6 @@ enum MigrationFiles {
         ("0001_queues.sql", PackageResources._001_queues_sql),
         ("0002_access.sql", PackageResources._002_access_sql),
         ("0003_logs.sql", PackageResources._003_logs_sql),
+        ("0004_throughput_index.sql", PackageResources._004_throughput_index_sql),
     ]
 }
