@@ -62,10 +62,10 @@ struct LogTests {
 
         // gzip, as shippers compress; a bomb is refused by size; other encodings 415.
         let lines = Array(String(repeating: #"{"message": "compressed line", "service": "gz"}"# + "\n", count: 1000).utf8)
-        let gz = try GzipHelper.compress(lines)
+        let gz = try SystemGzip.compress(lines)
         let zipped = try sendBytes(port, "/api/v1/logs", gz, headers: ["Content-Encoding": "gzip"])
         #expect(try zipped.status == 200 && json(zipped)["accepted"] as? Int == 1000)
-        let bomb = try GzipHelper.compress([UInt8](repeating: 0x20, count: 5_000_000))
+        let bomb = try SystemGzip.compress([UInt8](repeating: 0x20, count: 5_000_000))
         let refused = try sendBytes(port, "/api/v1/logs", bomb, headers: ["Content-Encoding": "gzip"])
         #expect(refused.status == 413)
         let corrupt = try sendBytes(port, "/api/v1/logs", Array(gz.prefix(gz.count / 2)), headers: ["Content-Encoding": "gzip"])
@@ -306,24 +306,6 @@ struct LogTests {
         }
         #expect(found.first?["service"] as? String == "lookout" && found.first?["level"] as? String == "warning")
         #expect((found.first?["message"] as? String)?.hasPrefix("GET /dashboard/system/queues/does-not-exist 404 in ") == true)
-    }
-}
-
-/// gzip through the system's gzip, for request bodies in tests.
-enum GzipHelper {
-    static func compress(_ data: [UInt8]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", "-n"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        let writer = Thread { input.fileHandleForWriting.write(Data(data)); try? input.fileHandleForWriting.close() }
-        writer.start()
-        let compressed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](compressed)
     }
 }
 

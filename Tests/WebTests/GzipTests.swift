@@ -1,24 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Web
 
 /// The gzip decoder against the real `gzip` program's output, and against hostile input.
 @Suite("gzip request bodies (RFC 1951/1952)")
 struct GzipTests {
-    func gzip(_ data: [UInt8], level: Int = 6) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", "-\(level)", "-n"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        let writer = Thread { input.fileHandleForWriting.write(Data(data)); try? input.fileHandleForWriting.close() }
-        writer.start()
-        let compressed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](compressed)
-    }
+    func gzip(_ data: [UInt8], level: Int = 6) throws -> [UInt8] { try SystemGzip.compress(data, level: level) }
 
     static var samples: [(String, [UInt8])] {
         var random = SystemRandomNumberGenerator()
