@@ -42,6 +42,10 @@ struct SignInRoutes {
         guard !name.isEmpty, !password.isEmpty else {
             return try self.form(request, status: 400, name: name, error: "Enter your user name and password.")
         }
+        // No user name is longer than 64 characters; nothing longer reaches the audit log.
+        guard name.utf8.count <= 200, password.utf8.count <= 1000 else {
+            return try self.form(request, status: 400, name: "", error: "That user name or password is far too long.")
+        }
         let address = request.http.remoteAddress
         if let wait = try access.store.throttled(name: name, address: address, limits: access.settings.throttle) {
             access.audit.record(actor: name, kind: "anonymous", tenant: nil, action: "sign-in.throttled", target: nil,
