@@ -43,12 +43,14 @@ struct LogTests {
         let (server, port) = try start(t, ["--max-ingest-bytes", "1048576"])
         defer { server.beginShutdown(); server.waitUntilStopped() }
         let body = #"{"message": "first", "level": "info"}"# + "\n\nnot json\n" + #"{"level": "info"}"# + "\r\n" + #"{"msg": "fourth", "level": "ERROR"}"#
+            + "\n" + #"{"message": "jsonb cannot hold this", "extra": {"k": "a\u0000b"}}"#
         let response = try send(port, "POST", "/api/v1/logs", body: body, headers: ["Content-Type": "application/x-ndjson"])
         #expect(response.status == 200)
         let answer = try json(response)
-        #expect(answer["accepted"] as? Int == 2 && answer["rejected"] as? Int == 2)
+        #expect(answer["accepted"] as? Int == 2 && answer["rejected"] as? Int == 3)
         let errors = try #require(answer["errors"] as? [[String: Any]])
-        #expect(errors.map { $0["line"] as? Int } == [3, 4])
+        #expect(errors.map { $0["line"] as? Int } == [3, 4, 6])
+        #expect((errors[2]["error"] as? String)?.contains("NUL") == true)
         #expect((errors[1]["error"] as? String)?.hasPrefix("no message") == true)
         #expect(try t.query("SELECT count(*) AS n FROM log_lines").int(0, "n") == 2)
 
@@ -197,7 +199,8 @@ struct LogTests {
             let escaped = String(data: try JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed]), encoding: .utf8)!.dropFirst().dropLast()
             lines.append(#"{"message": \#(escaped), "service": "hostile", "request_id": "=cmd|' /C calc'!A0"}"#)
         }
-        #expect(try json(try send(port, "POST", "/api/v1/logs", body: lines.joined(separator: "\n")))["accepted"] as? Int == 5005)
+        lines.append(#"{"message": "secret in context", "service": "hostile", "db": {"password": "hunter2", "host": "db1"}}"#)
+        #expect(try json(try send(port, "POST", "/api/v1/logs", body: lines.joined(separator: "\n")))["accepted"] as? Int == 5006)
         let export = try get(port, "/dashboard/system/logs/export.csv?service=bulk")
         #expect(export.status == 200 && export.headers["Content-Type"] == "text/csv; charset=utf-8")
         #expect(export.headers["Transfer-Encoding"] == "chunked")
@@ -212,6 +215,11 @@ struct LogTests {
         #expect(dangerous.contains("\"comma, \"\"quote\"\" and\nnewline\""))
         #expect(dangerous.contains(#""'=cmd|' /C calc'!A0""#))
         #expect(!dangerous.contains(#","=HYPERLINK"#) && !dangerous.contains(#","=cmd"#))
+        // Sensitive context fields are redacted in the export as on the page.
+        #expect(dangerous.contains("[redacted]") && !dangerous.contains("hunter2") && dangerous.contains("db1"))
+        // HEAD: the headers, no export run.
+        let head = try send(port, "HEAD", "/api/v1/logs/export.csv?service=hostile")
+        #expect(head.status == 200 && head.headers["Content-Type"] == "text/csv; charset=utf-8")
     }
 
     @Test func retentionDropsWholeDaysAndIngestionRefusesThem() throws {
@@ -248,6 +256,11 @@ struct LogTests {
         #expect(try get(port, "/dashboard/system/queues", auth: .bearer(shipper)).status == 403)
         #expect(try send(port, "POST", "/api/v1/logs", body: #"{"message": "x"}"#, auth: .bearer(viewerA)).status == 403)
         let seen = try json(try get(port, "/api/v1/logs", auth: .bearer(viewerA)))["lines"] as? [[String: Any]] ?? []
+        // The service filter lists the tenant's own services only.
+        #expect(try send(port, "POST", "/api/v1/logs", body: #"{"message": "g", "tenant": "globex", "service": "globex-billing"}"#).status == 200)
+        let filter = try get(port, "/dashboard/system/logs", auth: .bearer(viewerA)).text
+        #expect(!filter.contains("globex-billing"))
+        #expect(try get(port, "/dashboard/system/logs").text.contains("globex-billing"))
         #expect(seen.map { $0["message"] as? String } == ["acme line"] && seen.first?["tenant"] as? String == "acme")
         #expect((try json(try get(port, "/api/v1/logs?request=r-g", auth: .bearer(viewerA)))["lines"] as? [Any])?.isEmpty == true)
         let csv = try get(port, "/api/v1/logs/export.csv", auth: .bearer(viewerA)).text

@@ -13,9 +13,15 @@ struct AccessMiddleware: Middleware {
 
     static let safeMethods: Set<String> = ["GET", "HEAD"]
 
+    /// The path as the router sees it: empty segments dropped ("//api/v1/admin" routes like
+    /// "/api/v1/admin", so it must be judged like it too).
+    static func routedPath(_ path: String) -> String {
+        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
     /// Routes open without a principal: signing in, static files, and the probes.
     func isPublic(_ request: Request) -> Bool {
-        let path = request.path
+        let path = Self.routedPath(request.path)
         if path == "/sign-in" || path.hasPrefix("/public/") || path == "/favicon.ico" { return true }
         if !access.settings.privateProbes && (path == "/health" || path.hasPrefix("/api/v1/health/") || path == "/metrics") {
             return Self.safeMethods.contains(request.method)
@@ -32,10 +38,11 @@ struct AccessMiddleware: Middleware {
     func handle(_ request: Request, next: (Request) throws -> HTTPResponse) throws -> HTTPResponse {
         if isPublic(request) { return try next(request) }
         guard let principal = try access.authenticate(request) else { return try refuse(request) }
-        let needed = Self.requiredRole(method: request.method, path: request.path)
+        let path = Self.routedPath(request.path)
+        let needed = Self.requiredRole(method: request.method, path: path)
         if principal.role == .ingest {
             // A log shipper's token: it posts lines, and that is all it can do.
-            guard request.method == "POST" && request.path == "/api/v1/logs" else {
+            guard request.method == "POST" && path == "/api/v1/logs" else {
                 throw HTTPError(403, "an ingest token may only post log lines (POST /api/v1/logs)")
             }
         } else if principal.role < needed {

@@ -67,21 +67,21 @@ extension AccessStore {
         public init() {}
     }
 
-    /// Seconds until `name` or `address` may try again, or nil when they may now.
+    /// Seconds until `name` or `address` may try again, or nil when they may now. Call it
+    /// after `recordFailure` for the attempt being made: every attempt counts as failed until
+    /// it succeeds, so attempts racing in parallel cannot all slip under the limit.
     public func throttled(name: String, address: String, limits: Throttle) throws -> Int? {
         let result = try database.withConnection { try $0.query("""
-            SELECT (SELECT count(*) FROM sign_in_failures WHERE lower(name) = lower($1) AND at > now() - make_interval(secs => $3::int)) AS by_name,
-                   (SELECT count(*) FROM sign_in_failures WHERE address = $2 AND at > now() - make_interval(secs => $3::int)) AS by_address,
-                   (SELECT ceil(extract(epoch FROM min(at) + make_interval(secs => $3::int) - now()))::int FROM (
-                        SELECT at FROM sign_in_failures WHERE lower(name) = lower($1) AND at > now() - make_interval(secs => $3::int)
-                        ORDER BY at DESC LIMIT $4::int) recent) AS name_wait,
-                   (SELECT ceil(extract(epoch FROM min(at) + make_interval(secs => $3::int) - now()))::int FROM (
-                        SELECT at FROM sign_in_failures WHERE address = $2 AND at > now() - make_interval(secs => $3::int)
-                        ORDER BY at DESC LIMIT $5::int) recent) AS address_wait
-            """, [String(name.prefix(200)), address, String(limits.windowSeconds), String(limits.perName), String(limits.perAddress)]) }
+            SELECT count(*) FILTER (WHERE lower(name) = lower($1)) AS by_name,
+                   count(*) FILTER (WHERE address = $2) AS by_address,
+                   ceil(extract(epoch FROM min(at) FILTER (WHERE lower(name) = lower($1)) + make_interval(secs => $3::int) - now()))::int AS name_wait,
+                   ceil(extract(epoch FROM min(at) FILTER (WHERE address = $2) + make_interval(secs => $3::int) - now()))::int AS address_wait
+            FROM sign_in_failures
+            WHERE (lower(name) = lower($1) OR address = $2) AND at > now() - make_interval(secs => $3::int)
+            """, [String(name.prefix(200)), address, String(limits.windowSeconds)]) }
         var wait: Int?
-        if (try result.int(0, "by_name") ?? 0) >= limits.perName { wait = max(1, try result.int(0, "name_wait") ?? 1) }
-        if (try result.int(0, "by_address") ?? 0) >= limits.perAddress {
+        if (try result.int(0, "by_name") ?? 0) > limits.perName { wait = max(1, try result.int(0, "name_wait") ?? 1) }
+        if (try result.int(0, "by_address") ?? 0) > limits.perAddress {
             wait = max(wait ?? 0, max(1, try result.int(0, "address_wait") ?? 1))
         }
         return wait

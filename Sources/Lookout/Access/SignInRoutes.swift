@@ -47,6 +47,8 @@ struct SignInRoutes {
             return try self.form(request, status: 400, name: "", error: "That user name or password is far too long.")
         }
         let address = request.http.remoteAddress
+        // The attempt counts as failed until it succeeds (parallel guesses share the limit).
+        try access.store.recordFailure(name: name, address: address)
         if let wait = try access.store.throttled(name: name, address: address, limits: access.settings.throttle) {
             access.audit.record(actor: name, kind: "anonymous", tenant: nil, action: "sign-in.throttled", target: nil,
                                 detail: nil, address: address, requestID: request.requestID)
@@ -56,7 +58,6 @@ struct SignInRoutes {
             return response
         }
         guard let user = try access.store.verify(name: name, password: password) else {
-            try access.store.recordFailure(name: name, address: address)
             access.audit.record(actor: name, kind: "anonymous", tenant: nil, action: "sign-in.failed", target: nil,
                                 detail: nil, address: address, requestID: request.requestID)
             return try self.form(request, status: 401, name: name, error: "Wrong user name or password.")

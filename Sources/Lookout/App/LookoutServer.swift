@@ -41,6 +41,7 @@ public final class LookoutServer: Sendable {
         access = AccessService(store: AccessStore(database: database), audit: audit, settings: settings.access)
         var logStore = LogStore(database: database)
         logStore.searchTimeoutMilliseconds = settings.logSearchTimeoutMilliseconds
+        logStore.exportDatabase = PostgresPool(url: settings.databaseURL, size: 2, statementTimeout: settings.statementTimeoutMilliseconds)
         logs = logStore
         let stdoutLog: AccessLogSink? = settings.accessLog ? JSONLinesAccessLog() : nil
         selfLog = settings.selfLog ? SelfLog(store: logs, next: stdoutLog) : nil
@@ -61,7 +62,8 @@ public final class LookoutServer: Sendable {
         let payloads = PayloadView(redactedFields: settings.redactedFields)
         JobRoutes(pages: pages, service: queues, payloads: payloads, audit: audit).register(in: &router)
         LogRoutes(pages: pages, store: logs, ingester: LogIngester(store: logs, retentionDays: settings.logRetentionDays),
-                  payloads: payloads, maxIngestBytes: settings.maxIngestBytes, now: { UTCTime.now() }).register(in: &router)
+                  payloads: payloads, maxIngestBytes: settings.maxIngestBytes, now: { UTCTime.now() },
+                  exports: ExportSlots(limit: 2)).register(in: &router)
 
         routes = router.table
         let application = WebApplication(router: router, middleware: [SameOriginGuard(), AccessMiddleware(access: access)], errors: ErrorResponder(pageRenderer: pages),

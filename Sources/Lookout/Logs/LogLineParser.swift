@@ -85,7 +85,8 @@ struct LogLineParser {
         record.message = message
         if let forcedTenant { record.tenant = forcedTenant }
         if !rest.isEmpty { record.context = JSONValue.object(rest).serialized() }
-        for text in [record.message, record.stack ?? "", record.context ?? ""] where text.utf8.contains(0) {
+        // PostgreSQL text cannot hold NUL, nor jsonb a "\u0000" (one would fail the whole COPY).
+        if [record.message, record.stack ?? ""].contains(where: { $0.utf8.contains(0) }) || rest.contains(where: { Self.holdsNUL($0.0) || Self.holdsNUL($0.1) }) {
             throw Refusal("contains a NUL character, which PostgreSQL text cannot hold")
         }
         guard record.microseconds >= now - Int64(retentionDays) * 86_400_000_000 else {
@@ -93,6 +94,17 @@ struct LogLineParser {
         }
         guard record.microseconds <= now + futureSkewSeconds * 1_000_000 else { throw Refusal("timestamp is more than a day in the future") }
         return record
+    }
+
+    static func holdsNUL(_ text: String) -> Bool { text.utf8.contains(0) }
+
+    static func holdsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return holdsNUL(text)
+        case .array(let items): return items.contains(where: holdsNUL)
+        case .object(let fields): return fields.contains { holdsNUL($0.0) || holdsNUL($0.1) }
+        default: return false
+        }
     }
 
     static func timestamp(_ value: JSONValue, key: String) throws(Refusal) -> Int64 {

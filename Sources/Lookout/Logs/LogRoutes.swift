@@ -1,4 +1,5 @@
 import HTTP
+import Synchronization
 import Templates
 import Web
 
@@ -11,6 +12,8 @@ struct LogRoutes {
     let payloads: PayloadView
     let maxIngestBytes: Int
     let now: @Sendable () -> Int64
+    /// Exports running now, and how many may (each holds one connection of the export pool).
+    let exports: ExportSlots
 
     func register(in router: inout Router) {
         router.get("/dashboard/system/logs") { request in try self.page(request) }
@@ -140,20 +143,29 @@ struct LogRoutes {
         if query.regex, let text = query.text {
             do { try store.checkRegex(text) } catch let error as LogStore.SearchProblem { throw HTTPError(Self.explain(error).0, Self.explain(error).1) }
         }
-        var response = HTTPResponse(status: 200, headers: ["Content-Type": "text/csv; charset=utf-8"], body: .stream({ writer in
+        var headers: HTTPHeaders = ["Content-Type": "text/csv; charset=utf-8"]
+        let stamp = UTCTime.isoSeconds(now()).filter { $0.isNumber }
+        headers.set("Content-Disposition", "attachment; filename=\"lookout-logs-\(stamp).csv\"")
+        // HEAD gets the headers only: no stream runs, so no slot is taken.
+        guard request.method == "GET" else { return HTTPResponse(status: 200, headers: headers) }
+        guard exports.take() else {
+            throw HTTPError(503, "\(exports.limit) exports are running already; try again when one has finished",
+                            headers: ["Retry-After": "10"])
+        }
+        let slots = exports
+        return HTTPResponse(status: 200, headers: headers, body: .stream({ writer in
+            defer { slots.give() }
             try writer.write(Self.csvHeader)
             try store.export(query) { rows in
                 var chunk = ""
                 for line in rows {
                     chunk += CSVWriter.record([line.at, line.level.rawValue, line.service, line.message, line.requestID, line.userID,
-                                               line.tenant, line.jobID.map(String.init), line.stack, line.context])
+                                               line.tenant, line.jobID.map(String.init), line.stack,
+                                               line.context.map { payloads.redacted(text: $0).serialized() }])
                 }
                 try writer.write(chunk)
             }
         }))
-        let stamp = UTCTime.isoSeconds(now()).filter { $0.isNumber }
-        response.headers.set("Content-Disposition", "attachment; filename=\"lookout-logs-\(stamp).csv\"")
-        return response
     }
 
     // MARK: API
@@ -211,4 +223,22 @@ extension String {
         guard let found = firstIndex(of: target) else { return self }
         return String(self[..<found]) + replacement + String(self[self.index(after: found)...])
     }
+}
+
+/// A count of running exports with a limit (the size of the export pool).
+final class ExportSlots: Sendable {
+    let limit: Int
+    private let running = Mutex<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func take() -> Bool {
+        running.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func give() { running.withLock { $0 -= 1 } }
 }

@@ -133,9 +133,9 @@ extension LogStore {
 
     /// Runs a read under the store's scope and the search timeout (SET LOCAL: for this
     /// transaction only), turning a statement timeout into `.timedOut`.
-    func run<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    func run<T>(on pool: PostgresPool? = nil, _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
-            return try database.withConnection(scope: scope) { connection in
+            return try (pool ?? database).withConnection(scope: scope) { connection in
                 try connection.transaction { tx in
                     try tx.query("SELECT set_config('statement_timeout', $1, true)", [String(searchTimeoutMilliseconds)])
                     return try body(tx)
@@ -175,7 +175,7 @@ extension LogStore {
     public func export(_ query: LogQuery, batch: Int = 2000, _ body: ([LogEntry]) throws -> Void) throws {
         if query.regex, let text = query.text { try checkRegex(text) }
         let (sql, parameters) = Self.filter(query)
-        try run { connection in
+        try run(on: exportDatabase ?? database) { connection in
             try connection.transaction { tx in
                 try tx.query("DECLARE log_export NO SCROLL CURSOR FOR SELECT \(Self.columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC",
                              parameters)

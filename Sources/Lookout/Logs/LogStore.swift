@@ -11,6 +11,9 @@ public struct LogStore: Sendable {
     public var searchTimeoutMilliseconds = 10_000
     /// Lines a text search reads newest first before it turns to the trigram index.
     public var searchWindow = 10_000
+    /// Exports hold a connection for as long as the client takes to download; they get
+    /// their own small pool so that slow downloads never starve pages and sign-ins.
+    public var exportDatabase: PostgresPool?
     /// Days whose partition is known to exist, so that a batch costs no extra round trip.
     private let knownDays: KnownDays
 
@@ -63,15 +66,17 @@ public struct LogStore: Sendable {
                 return try copy(records, on: tx)
             }
             let now = UTCTime.now()
+            // Keyed by tenant and service: a tenant's filter lists its own services only.
             let stale = knownDays.services.withLock { seen in
-                Set(records.map(\.service)).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
+                Set(records.map { ($0.tenant ?? "") + "\u{0}" + $0.service }).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
             }
             if !stale.isEmpty {
+                let pairs = stale.map { $0.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
                 try connection.query("""
-                    INSERT INTO log_services (service, last_seen) SELECT unnest($1::text[]), now()
-                    ON CONFLICT (service) DO UPDATE SET last_seen = excluded.last_seen
-                    """, [Self.arrayLiteral(Array(stale))])
-                knownDays.services.withLock { seen in for service in stale { seen[service] = now } }
+                    INSERT INTO log_services (tenant, service, last_seen) SELECT unnest($1::text[]), unnest($2::text[]), now()
+                    ON CONFLICT (tenant, service) DO UPDATE SET last_seen = excluded.last_seen
+                    """, [Self.arrayLiteral(pairs.map { $0[0] }), Self.arrayLiteral(pairs.map { $0[1] })])
+                knownDays.services.withLock { seen in for key in stale { seen[key] = now } }
             }
             return loaded
         }
@@ -91,7 +96,12 @@ public struct LogStore: Sendable {
         guard !missing.isEmpty else { return }
         try database.withConnection { connection in
             for day in missing.sorted() {
-                try connection.query("SELECT ensure_log_partition($1::date)", [UTCTime.dayText(day)])
+                // Creating a partition locks log_lines exclusively: behind a long export it
+                // would make every search queue behind it. Give up after 2 s instead.
+                try connection.transaction { tx in
+                    try tx.query("SELECT set_config('lock_timeout', '2s', true)")
+                    try tx.query("SELECT ensure_log_partition($1::date)", [UTCTime.dayText(day)])
+                }
             }
         }
         knownDays.days.withLock { $0.formUnion(missing) }
@@ -104,7 +114,8 @@ public struct LogStore: Sendable {
         try ensurePartitions([today, today + 1])
         let dropped = try database.withConnection { connection in
             try connection.transaction { tx in
-                try tx.query("SELECT drop_old_log_partitions($1) AS name", [String(retentionDays)]).rows.compactMap { $0[0] }
+                try tx.query("SELECT set_config('lock_timeout', '2s', true)")   // see ensurePartitions
+                return try tx.query("SELECT drop_old_log_partitions($1) AS name", [String(retentionDays)]).rows.compactMap { $0[0] }
             }
         }
         if !dropped.isEmpty { knownDays.days.withLock { $0.removeAll() } }
@@ -113,7 +124,7 @@ public struct LogStore: Sendable {
 
     public func services() throws -> [String] {
         try database.withConnection(scope: scope) {
-            try $0.query("SELECT service FROM log_services ORDER BY service LIMIT 500").rows.compactMap { $0[0] }
+            try $0.query("SELECT DISTINCT service FROM log_services ORDER BY service LIMIT 500").rows.compactMap { $0[0] }
         }
     }
 
