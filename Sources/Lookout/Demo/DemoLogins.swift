@@ -19,7 +19,7 @@ public enum DemoLogins {
     /// Creates or resets the demo users with `password` (random when nil); returns it.
     public static func ensure(_ settings: DatabaseSettings, password: String?) throws -> String {
         let password = password ?? "demo-" + Secrets.randomHex(bytes: 6)
-        let store = AccessStore(database: PostgresPool(url: settings.databaseURL, size: 1), bcryptCost: 10)
+        let store = AccessStore(database: PostgresPool(url: settings.databaseURL, size: 1))
         for login in logins {
             if try store.user(named: login.name) == nil {
                 try store.addUser(name: login.name, password: password, role: login.role, tenant: login.tenant)

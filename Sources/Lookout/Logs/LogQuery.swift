@@ -2,7 +2,7 @@ import Web
 
 /// A log search as the page's URL and the API's query string say it: every search is a
 /// shareable link. Parsing checks every value and names the one that is wrong.
-public struct LogQuery: Sendable, Equatable {
+public struct LogQuery: Sendable {
     public enum Range: String, Sendable, CaseIterable {
         case hour = "1h", day = "24h", week = "7d", all, custom
 
@@ -30,8 +30,6 @@ public struct LogQuery: Sendable, Equatable {
     /// Keyset cursor: the (at, id) of the last line of the previous page.
     public var before: (at: String, id: Int)?
     public var limit = 50
-
-    public static func == (a: LogQuery, b: LogQuery) -> Bool { a.queryString == b.queryString && a.before?.at == b.before?.at && a.before?.id == b.before?.id }
 
     /// `now` and `retentionDays` bound every search in time.
     public init(_ query: Parameters, now: Int64, retentionDays: Int) throws(HTTPError) {

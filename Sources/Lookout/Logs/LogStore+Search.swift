@@ -18,7 +18,7 @@ extension LogStore {
         """
 
     /// The WHERE clause and parameters of a search; the cursor is applied by the caller.
-    /// Without `text`, the search term's condition is left out (`textCondition` adds it).
+    /// Without `text`, the search term's condition is left out (the window scan applies it).
     static func filter(_ query: LogQuery, text: Bool = true) -> (sql: String, parameters: [String?]) {
         var conditions = ["at >= $1::timestamptz", "at < $2::timestamptz"]
         var parameters: [String?] = [UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to)]
@@ -30,18 +30,30 @@ extension LogStore {
         if let service = query.service { add({ "service = $\($0)" }, service) }
         if let request = query.requestID { add({ "request_id = $\($0)" }, request) }
         if let job = query.jobID { add({ "job_id = $\($0)::bigint" }, String(job)) }
-        if text, let text = query.text {
-            if query.regex {
-                add({ "message ~* $\($0)" }, text)
-            } else {
-                // Case-insensitive substring of the message (trigram index), or the exact
-                // request ID someone pasted from a ticket (b-tree).
-                parameters.append("%" + Self.likeEscaped(text) + "%")
-                parameters.append(text)
-                conditions.append("(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))")
-            }
-        }
+        if text, let condition = textCondition(query, &parameters) { conditions.append(condition) }
         return (conditions.joined(separator: " AND "), parameters)
+    }
+
+    /// The search term's condition, its values appended to `parameters`; nil without a term.
+    /// Case-insensitive substring of the message (trigram index) or the exact request ID
+    /// someone pasted from a ticket (b-tree); or a case-insensitive regex.
+    static func textCondition(_ query: LogQuery, _ parameters: inout [String?]) -> String? {
+        guard let text = query.text else { return nil }
+        if query.regex {
+            parameters.append(text)
+            return "message ~* $\(parameters.count)"
+        }
+        parameters.append("%" + likeEscaped(text) + "%")
+        parameters.append(text)
+        return "(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))"
+    }
+
+    /// Narrows `sql` to lines older than `edge` (a page cursor, or a scanned window's end).
+    static func below(_ edge: (at: String, id: Int)?, _ sql: inout String, _ parameters: inout [String?]) {
+        guard let edge else { return }
+        parameters.append(edge.at)
+        parameters.append(String(edge.id))
+        sql += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
     }
 
     /// `%`, `_` and `\` match themselves.
@@ -77,11 +89,7 @@ extension LogStore {
     /// The page of `query` below `edge`, as one plain statement.
     static func page(_ query: LogQuery, text: Bool, edge: (at: String, id: Int)?, on connection: PostgresConnection) throws -> [LogEntry] {
         var (sql, parameters) = filter(query, text: text)
-        if let edge {
-            parameters.append(edge.at)
-            parameters.append(String(edge.id))
-            sql += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
-        }
+        below(edge, &sql, &parameters)
         parameters.append(String(query.limit))
         return try decode(try connection.query("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)", parameters))
     }
@@ -90,20 +98,8 @@ extension LogStore {
     /// oldest line of that window when it was full (the search goes on below it), else nil.
     static func scanWindow(_ query: LogQuery, window: Int, on connection: PostgresConnection) throws -> ([LogEntry], LogEntry?) {
         var (base, parameters) = filter(query, text: false)
-        if let before = query.before {
-            parameters.append(before.at)
-            parameters.append(String(before.id))
-            base += " AND (at, id) < ($\(parameters.count - 1)::timestamptz, $\(parameters.count)::bigint)"
-        }
-        let textCondition: String
-        if query.regex {
-            parameters.append(query.text)
-            textCondition = "message ~* $\(parameters.count)"
-        } else {
-            parameters.append("%" + likeEscaped(query.text ?? "") + "%")
-            parameters.append(query.text)
-            textCondition = "(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))"
-        }
+        below(query.before, &base, &parameters)
+        let textCondition = Self.textCondition(query, &parameters) ?? "true"
         parameters.append(String(query.limit))
         let rows = try connection.query("""
             WITH win AS MATERIALIZED (
@@ -123,7 +119,7 @@ extension LogStore {
     }
 
     /// A regex PostgreSQL cannot compile is the user's mistake: say what PostgreSQL said.
-    func checkRegex(_ pattern: String) throws {
+    public func checkRegex(_ pattern: String) throws {
         do {
             _ = try database.withConnection { try $0.query("SELECT '' ~* $1", [pattern]) }
         } catch let error as PostgresError where error.sqlState == "2201B" {
@@ -171,9 +167,9 @@ extension LogStore {
     }
 
     /// Every matching line, newest first, `batch` at a time through a server-side cursor:
-    /// memory stays flat however many lines match. `body` gets each batch.
+    /// memory stays flat however many lines match. `body` gets each batch. Call
+    /// `checkRegex` first: a streamed answer can no longer become a 400.
     public func export(_ query: LogQuery, batch: Int = 2000, _ body: ([LogEntry]) throws -> Void) throws {
-        if query.regex, let text = query.text { try checkRegex(text) }
         let (sql, parameters) = Self.filter(query)
         try run(on: exportDatabase ?? database) { connection in
             try connection.transaction { tx in

@@ -14,10 +14,11 @@ public struct LogStore: Sendable {
     /// Exports hold a connection for as long as the client takes to download; they get
     /// their own small pool so that slow downloads never starve pages and sign-ins.
     public var exportDatabase: PostgresPool?
-    /// Days whose partition is known to exist, so that a batch costs no extra round trip.
-    private let knownDays: KnownDays
+    /// What loading remembers between batches, so that a batch costs no extra round trip.
+    private let known: Known
 
-    final class KnownDays: Sendable {
+    final class Known: Sendable {
+        /// Days whose partition is known to exist.
         let days = Mutex<Set<Int64>>([])
         /// Services recorded in log_services, and when (µs): each is written at most once a
         /// minute, so concurrent batches do not queue on the same row's lock.
@@ -26,7 +27,7 @@ public struct LogStore: Sendable {
 
     public init(database: PostgresPool) {
         self.database = database
-        knownDays = KnownDays()
+        known = Known()
     }
 
     public func scoped(_ scope: TenantScope) -> LogStore {
@@ -49,7 +50,7 @@ public struct LogStore: Sendable {
             return try load(records)
         } catch let error as PostgresError where error.sqlState == "23514" {
             // "no partition of relation found": one was dropped behind our back. Once more.
-            knownDays.days.withLock { $0.removeAll() }
+            known.days.withLock { $0.removeAll() }
             try ensurePartitions(Set(records.map(\.day)))
             return try load(records)
         }
@@ -67,7 +68,7 @@ public struct LogStore: Sendable {
             }
             let now = UTCTime.now()
             // Keyed by tenant and service: a tenant's filter lists its own services only.
-            let stale = knownDays.services.withLock { seen in
+            let stale = known.services.withLock { seen in
                 Set(records.map { ($0.tenant ?? "") + "\u{0}" + $0.service }).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
             }
             if !stale.isEmpty {
@@ -76,7 +77,7 @@ public struct LogStore: Sendable {
                     INSERT INTO log_services (tenant, service, last_seen) SELECT unnest($1::text[]), unnest($2::text[]), now()
                     ON CONFLICT (tenant, service) DO UPDATE SET last_seen = excluded.last_seen
                     """, [Self.arrayLiteral(pairs.map { $0[0] }), Self.arrayLiteral(pairs.map { $0[1] })])
-                knownDays.services.withLock { seen in for key in stale { seen[key] = now } }
+                known.services.withLock { seen in for key in stale { seen[key] = now } }
             }
             return loaded
         }
@@ -92,7 +93,7 @@ public struct LogStore: Sendable {
     }
 
     func ensurePartitions(_ days: Set<Int64>) throws {
-        let missing = knownDays.days.withLock { days.subtracting($0) }
+        let missing = known.days.withLock { days.subtracting($0) }
         guard !missing.isEmpty else { return }
         try database.withConnection { connection in
             for day in missing.sorted() {
@@ -104,7 +105,7 @@ public struct LogStore: Sendable {
                 }
             }
         }
-        knownDays.days.withLock { $0.formUnion(missing) }
+        known.days.withLock { $0.formUnion(missing) }
     }
 
     /// Drops the partitions past retention and makes today's and tomorrow's ahead of time;
@@ -118,7 +119,7 @@ public struct LogStore: Sendable {
                 return try tx.query("SELECT drop_old_log_partitions($1) AS name", [String(retentionDays)]).rows.compactMap { $0[0] }
             }
         }
-        if !dropped.isEmpty { knownDays.days.withLock { $0.removeAll() } }
+        if !dropped.isEmpty { known.days.withLock { $0.removeAll() } }
         return dropped
     }
 
