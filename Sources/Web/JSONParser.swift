@@ -95,8 +95,14 @@ public enum JSONParser {
         mutating func number() throws(ParseError) -> JSONValue {
             let start = index
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-            while index < bytes.count, (bytes[index] >= 48 && bytes[index] <= 57) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[index]) {
-                index += 1
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-"):
+                    index += 1
+                    continue
+                default: break
+                }
+                break
             }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
             guard !text.isEmpty, text != "-" else { throw fail("unexpected character") }
@@ -109,14 +115,16 @@ public enum JSONParser {
             index += 1   // opening quote
             // Most strings have no escapes: made straight from the input bytes.
             var end = index
+            var ascii = true
             while end < bytes.count {
                 let b = bytes[end]
                 if b == UInt8(ascii: "\"") {
-                    guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { throw fail("invalid UTF-8") }
+                    guard let text = Self.text(bytes[index..<end], ascii: ascii) else { throw fail("invalid UTF-8") }
                     index = end + 1
                     return text
                 }
                 if b == UInt8(ascii: "\\") || b < 0x20 { break }
+                ascii = ascii && b < 0x80
                 end += 1
             }
             var out: [UInt8] = []
@@ -124,7 +132,7 @@ public enum JSONParser {
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
                     index += 1
-                    guard let text = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                    guard let text = Self.text(out[...], ascii: false) else { throw fail("invalid UTF-8") }
                     return text
                 }
                 if b < 0x20 { throw fail("control character in string") }
@@ -163,6 +171,15 @@ public enum JSONParser {
                 index += 1
             }
             throw fail("unterminated string")
+        }
+
+        /// A string's bytes as a String, nil when they are not UTF-8. ASCII needs no check;
+        /// otherwise decoding repairs any invalid sequence, so the bytes are valid exactly
+        /// when they come back unchanged (cheaper than `String(validating:)`, which runs
+        /// unspecialized and looks up generic metadata on every call).
+        static func text(_ bytes: ArraySlice<UInt8>, ascii: Bool) -> String? {
+            let text = String(decoding: bytes, as: UTF8.self)
+            return ascii || text.utf8.elementsEqual(bytes) ? text : nil
         }
 
         mutating func hex4() throws(ParseError) -> UInt32 {

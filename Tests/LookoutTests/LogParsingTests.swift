@@ -19,6 +19,19 @@ struct LogParsingTests {
         #expect(UTCTime.parse(text).map { UTCTime.format(microseconds: $0) } == stored)
     }
 
+    /// The stored form is written digit by digit: it must read back as the same instant,
+    /// from the first day of year 1 to the last microsecond of year 9999.
+    @Test func storedFormRoundTrips() {
+        var generator = SystemRandomNumberGenerator()
+        let first = UTCTime.parse("0001-01-01T00:00:00Z")!, last = UTCTime.parse("9999-12-31T23:59:59.999999Z")!
+        let samples = [first, last, 0, -1, UTCTime.parse("2024-02-29T23:59:59.999999Z")!] + (0..<2_000).map { _ in Int64.random(in: first...last, using: &generator) }
+        for micros in samples {
+            let text = UTCTime.format(microseconds: micros)
+            #expect(text.utf8.count == 29 && UTCTime.parse(text) == micros, "\(micros) -> \(text)")
+        }
+        #expect(UTCTime.format(microseconds: -1) == "1969-12-31 23:59:59.999999+00")
+    }
+
     @Test(arguments: ["2026-02-30T08:00:00Z", "2025-02-29T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23", "2026-11-23T08:00:00+", "yesterday",
                       "2026-11-23T08:00:00.Z", "2026-13-01T00:00:00Z", "2026-11-23T08:00:00Zjunk"])
     func badTimestamps(_ text: String) {

@@ -21,12 +21,16 @@ struct LogLineParser {
     static let tenantKeys = ["tenant", "tenant_id", "tenantId"]
     static let jobKeys = ["job_id", "jobId"]
     static let stackKeys = ["stack", "stack_trace", "stacktrace", "exception"]
+    /// The columns a field can fill.
+    enum Column: Int {
+        case timestamp, level, message, request, service, user, tenant, job, stack
+    }
     /// Each understood name and the column it fills.
-    static let groups: [String: String] = {
-        var map: [String: String] = [:]
-        for (group, keys) in [("timestamp", timestampKeys), ("level", levelKeys), ("message", messageKeys), ("request", requestKeys),
-                              ("service", serviceKeys), ("user", userKeys), ("tenant", tenantKeys), ("job", jobKeys), ("stack", stackKeys)] {
-            for key in keys { map[key] = group }
+    static let columns: [String: Column] = {
+        var map: [String: Column] = [:]
+        for (column, keys) in [(Column.timestamp, timestampKeys), (.level, levelKeys), (.message, messageKeys), (.request, requestKeys),
+                               (.service, serviceKeys), (.user, userKeys), (.tenant, tenantKeys), (.job, jobKeys), (.stack, stackKeys)] {
+            for key in keys { map[key] = column }
         }
         return map
     }()
@@ -49,31 +53,31 @@ struct LogLineParser {
     func parse(_ value: JSONValue, now: Int64) throws(Refusal) -> LogRecord {
         guard case .object(let fields) = value else { throw Refusal("not a JSON object") }
         var record = LogRecord(microseconds: now, level: .info, service: "unknown", message: "")
-        var seen: Set<String> = []
+        var filled: UInt16 = 0   // one bit per Column: the first field naming a column fills it
         var rest: [(String, JSONValue)] = []
         var message: String?
         for (key, field) in fields {
-            guard let group = Self.groups[key], !seen.contains(group) else {
+            guard let column = Self.columns[key], filled & (1 << column.rawValue) == 0 else {
                 rest.append((key, field))
                 continue
             }
-            seen.insert(group)
-            switch group {
-            case "timestamp": record.microseconds = try Self.timestamp(field, key: key)
-            case "level": record.level = try Self.level(field, key: key)
-            case "message": message = Self.text(field)
-            case "request": record.requestID = try Self.identifier(field, key: key)
-            case "service": record.service = try Self.identifier(field, key: key) ?? "unknown"
-            case "user": record.userID = try Self.identifier(field, key: key)
-            case "tenant": record.tenant = try Self.identifier(field, key: key)
-            case "job":
+            filled |= 1 << column.rawValue
+            switch column {
+            case .timestamp: record.microseconds = try Self.timestamp(field, key: key)
+            case .level: record.level = try Self.level(field, key: key)
+            case .message: message = Self.text(field)
+            case .request: record.requestID = try Self.identifier(field, key: key)
+            case .service: record.service = try Self.identifier(field, key: key) ?? "unknown"
+            case .user: record.userID = try Self.identifier(field, key: key)
+            case .tenant: record.tenant = try Self.identifier(field, key: key)
+            case .job:
                 switch field {
                 case .int(let id) where id > 0: record.jobID = id
                 case .string(let text) where Int(text).map({ $0 > 0 }) == true: record.jobID = Int(text)
                 case .null: break
                 default: throw Refusal("'\(key)' must be a positive whole number")
                 }
-            default: record.stack = Self.text(field)
+            case .stack: record.stack = Self.text(field)
             }
         }
         // A nested {"error": {"stack": ...}} is common (pino, winston): take the stack out of it.
@@ -86,7 +90,7 @@ struct LogLineParser {
         if let forcedTenant { record.tenant = forcedTenant }
         if !rest.isEmpty { record.context = JSONValue.object(rest).serialized() }
         // PostgreSQL text cannot hold NUL, nor jsonb a "\u0000" (one would fail the whole COPY).
-        if [record.message, record.stack ?? ""].contains(where: { $0.utf8.contains(0) }) || rest.contains(where: { Self.holdsNUL($0.0) || Self.holdsNUL($0.1) }) {
+        if Self.holdsNUL(record.message) || record.stack.map(Self.holdsNUL) == true || rest.contains(where: { Self.holdsNUL($0.0) || Self.holdsNUL($0.1) }) {
             throw Refusal("contains a NUL character, which PostgreSQL text cannot hold")
         }
         guard record.microseconds >= now - Int64(retentionDays) * 86_400_000_000 else {

@@ -69,7 +69,7 @@ public struct LogStore: Sendable {
             let now = UTCTime.now()
             // Keyed by tenant and service: a tenant's filter lists its own services only.
             let stale = known.services.withLock { seen in
-                Set(records.map { ($0.tenant ?? "") + "\u{0}" + $0.service }).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
+                Self.servicePairs(records).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
             }
             if !stale.isEmpty {
                 let pairs = stale.map { $0.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
@@ -81,6 +81,18 @@ public struct LogStore: Sendable {
             }
             return loaded
         }
+    }
+
+    /// The distinct (tenant, service) keys of a batch. A batch mostly comes from one shipper,
+    /// so a line is hashed only when it differs from the line before.
+    static func servicePairs(_ records: [LogRecord]) -> Set<String> {
+        var pairs: Set<String> = []
+        var last: LogRecord?
+        for record in records where last.map({ $0.service != record.service || $0.tenant != record.tenant }) ?? true {
+            pairs.insert((record.tenant ?? "") + "\u{0}" + record.service)
+            last = record
+        }
+        return pairs
     }
 
     private func copy(_ records: [LogRecord], on connection: PostgresConnection) throws -> Int {

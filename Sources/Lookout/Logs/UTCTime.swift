@@ -117,7 +117,32 @@ enum UTCTime {
         var rest = seconds % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
         let (y, m, d) = civil(days: Int(days))
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2)).\(pad(Int(micros), 6))+00"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2)).\(pad(Int(micros), 6))+00"
+        }
+        // Every log line stored passes here: digits written straight into the string's bytes.
+        return String(unsafeUninitializedCapacity: 29) { buffer in
+            var at = 0
+            func put(_ value: Int, _ width: Int, then separator: UInt8) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + offset] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                    value /= 10
+                }
+                buffer[at + width] = separator
+                at += width + 1
+            }
+            put(y, 4, then: 0x2D)                            // -
+            put(m, 2, then: 0x2D)                            // -
+            put(d, 2, then: 0x20)                            // space
+            put(Int(rest / 3600), 2, then: 0x3A)             // :
+            put(Int(rest % 3600 / 60), 2, then: 0x3A)        // :
+            put(Int(rest % 60), 2, then: 0x2E)               // .
+            put(Int(micros), 6, then: 0x2B)                  // +
+            buffer[at] = 0x30
+            buffer[at + 1] = 0x30
+            return at + 2
+        }
     }
 
     /// "2026-11-23T08:00:00Z" (whole seconds).
