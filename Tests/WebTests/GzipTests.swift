@@ -27,6 +27,28 @@ struct GzipTests {
         }
     }
 
+    /// The eight-bytes-a-step CRC against the check value of CRC-32/ISO-HDLC and against a
+    /// plain bit-by-bit CRC, for every length up to 100 and every start offset up to 8.
+    @Test func crc32MatchesTheBitwiseDefinition() {
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926)
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xffff_ffff
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? 0xedb8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xffff_ffff
+        }
+        var random = SystemRandomNumberGenerator()
+        let data = (0..<120).map { _ in UInt8.random(in: 0...255, using: &random) }
+        for start in 0...8 {
+            for length in 0...100 {
+                let slice = data[start..<(start + length)]
+                #expect(CRC32.checksum(slice) == bitwise(slice), "start \(start) length \(length)")
+            }
+        }
+    }
+
     @Test func concatenatedMembersAreOneStream() throws {
         let a = Array("first member\n".utf8), b = Array("second member\n".utf8)
         #expect(try Gzip.decompress(try gzip(a) + gzip(b), limit: 1000) == a + b)

@@ -78,16 +78,41 @@ public enum Gzip {
 
 /// CRC-32 as gzip uses it (polynomial 0xEDB88320, reflected).
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xedb8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+    /// Slicing-by-8 (eight bytes per step through eight tables): a byte-at-a-time loop was
+    /// 11% of Lookout's CPU on gzip-compressed log ingestion.
+    static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xedb8_8320 ^ (c >> 1) : c >> 1 }
+            tables[n] = c
+        }
+        for n in 0..<256 {
+            for k in 1..<8 { tables[k * 256 + n] = (tables[(k - 1) * 256 + n] >> 8) ^ tables[Int(tables[(k - 1) * 256 + n] & 0xff)] }
+        }
+        return tables
+    }()
 
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xffff_ffff
-        table.withUnsafeBufferPointer { table in
-            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
+        tables.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBufferPointer { data in
+                var i = 0
+                let count = data.count
+                while count - i >= 8 {
+                    let low = crc ^ (UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24)
+                    let high = UInt32(data[i + 4]) | UInt32(data[i + 5]) << 8 | UInt32(data[i + 6]) << 16 | UInt32(data[i + 7]) << 24
+                    crc = t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int((low >> 8) & 0xff)]
+                        ^ t[5 * 256 + Int((low >> 16) & 0xff)] ^ t[4 * 256 + Int(low >> 24)]
+                        ^ t[3 * 256 + Int(high & 0xff)] ^ t[2 * 256 + Int((high >> 8) & 0xff)]
+                        ^ t[1 * 256 + Int((high >> 16) & 0xff)] ^ t[Int(high >> 24)]
+                    i += 8
+                }
+                while i < count {
+                    crc = t[Int((crc ^ UInt32(data[i])) & 0xff)] ^ (crc >> 8)
+                    i += 1
+                }
+            }
         }
         return crc ^ 0xffff_ffff
     }
