@@ -136,14 +136,18 @@ struct LogTests {
         var body = ""
         for index in 0..<300 {
             let word = index % 7 == 0 ? "Delivered" : (index % 11 == 0 ? "deferred" : "queued")
-            body += #"{"timestamp": "\#(isoAgo(Double(index)))", "message": "\#(word) message \#(index)", "service": "s\#(index % 3)"}"# + "\n"
+            // Every fifth line names a request; some of them also mention one in the message,
+            // so a pasted request ID matches by column, by text, or by both (counted once).
+            let request = index % 5 == 0 ? #", "request_id": "req-x\#(index % 4)""# : ""
+            let mention = index % 13 == 0 ? " after req-x\(index % 4)" : ""
+            body += #"{"timestamp": "\#(isoAgo(Double(index)))", "message": "\#(word) message \#(index)\#(mention)", "service": "s\#(index % 3)"\#(request)}"# + "\n"
         }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         _ = try LogIngester(store: LogStore(database: t.database), retentionDays: 90).ingest(body: Array(body.utf8), tenant: nil, now: now)
         var small = LogStore(database: t.database)
         small.searchWindow = 5
         let large = LogStore(database: t.database)
-        for q in ["delivered", "DEFERRED", "/deliv|defer/", "message 1", "nothing-like-this"] {
+        for q in ["delivered", "DEFERRED", "/deliv|defer/", "message 1", "nothing-like-this", "req-x2", "REQ-X1"] {
             for service in [nil, "s1"] {
                 var parameters = [("q", q), ("limit", "9")]
                 if let service { parameters.append(("service", service)) }
@@ -159,6 +163,7 @@ struct LogTests {
                 query.limit = 500
                 direct = try large.search(query).map(\.id)
                 #expect(viaWindow == direct, "\(q) \(service ?? "")")
+                #expect(direct.isEmpty == (q == "nothing-like-this"), "\(q) \(service ?? "") found \(direct.count)")
                 #expect(Set(viaWindow).count == viaWindow.count)
             }
         }
