@@ -22,7 +22,13 @@ public struct LogStore: Sendable {
         let days = Mutex<Set<Int64>>([])
         /// Services recorded in log_services, and when (µs): each is written at most once a
         /// minute, so concurrent batches do not queue on the same row's lock.
-        let services = Mutex<[String: Int64]>([:])
+        let services = Mutex<[ServiceKey: Int64]>([:])
+    }
+
+    /// A service as the filter lists it: per tenant ("" for lines without one).
+    struct ServiceKey: Hashable {
+        let tenant: String
+        let service: String
     }
 
     public init(database: PostgresPool) {
@@ -72,11 +78,11 @@ public struct LogStore: Sendable {
                 Self.servicePairs(records).filter { seen[$0].map { now - $0 > 60_000_000 } ?? true }
             }
             if !stale.isEmpty {
-                let pairs = stale.map { $0.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
+                let keys = Array(stale)
                 try connection.query("""
                     INSERT INTO log_services (tenant, service, last_seen) SELECT unnest($1::text[]), unnest($2::text[]), now()
                     ON CONFLICT (tenant, service) DO UPDATE SET last_seen = excluded.last_seen
-                    """, [Self.arrayLiteral(pairs.map { $0[0] }), Self.arrayLiteral(pairs.map { $0[1] })])
+                    """, [Self.arrayLiteral(keys.map(\.tenant)), Self.arrayLiteral(keys.map(\.service))])
                 known.services.withLock { seen in for key in stale { seen[key] = now } }
             }
             return loaded
@@ -85,11 +91,11 @@ public struct LogStore: Sendable {
 
     /// The distinct (tenant, service) keys of a batch. A batch mostly comes from one shipper,
     /// so a line is hashed only when it differs from the line before.
-    static func servicePairs(_ records: [LogRecord]) -> Set<String> {
-        var pairs: Set<String> = []
+    static func servicePairs(_ records: [LogRecord]) -> Set<ServiceKey> {
+        var pairs: Set<ServiceKey> = []
         var last: LogRecord?
         for record in records where last.map({ $0.service != record.service || $0.tenant != record.tenant }) ?? true {
-            pairs.insert((record.tenant ?? "") + "\u{0}" + record.service)
+            pairs.insert(ServiceKey(tenant: record.tenant ?? "", service: record.service))
             last = record
         }
         return pairs
