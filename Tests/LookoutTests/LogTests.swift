@@ -133,21 +133,34 @@ struct LogTests {
     /// it: with a tiny window every page must equal the plain one-statement answer.
     @Test func textSearchInTwoStepsFindsWhatOneStatementFinds() throws {
         let t = try TestStores()
-        var body = ""
-        for index in 0..<300 {
+        // Two batches whose lines interleave in time (even and odd seconds), so that chunks
+        // overlap in time; 3,000 lines make 24 chunks, more than the first round reads.
+        var bodies = ["", ""]
+        for index in 0..<3000 {
             let word = index % 7 == 0 ? "Delivered" : (index % 11 == 0 ? "deferred" : "queued")
             // Every fifth line names a request; some of them also mention one in the message,
             // so a pasted request ID matches by column, by text, or by both (counted once).
             let request = index % 5 == 0 ? #", "request_id": "req-x\#(index % 4)""# : ""
             let mention = index % 13 == 0 ? " after req-x\(index % 4)" : ""
-            body += #"{"timestamp": "\#(isoAgo(Double(index)))", "message": "\#(word) message \#(index)\#(mention)", "service": "s\#(index % 3)"\#(request)}"# + "\n"
+            bodies[index % 2] += #"{"timestamp": "\#(isoAgo(Double(index) / 10))", "message": "\#(word) message \#(index)\#(mention)", "service": "s\#(index % 3)"\#(request)}"# + "\n"
         }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
-        _ = try LogIngester(store: LogStore(database: t.database), retentionDays: 90).ingest(body: Array(body.utf8), tenant: nil, now: now)
+        for body in bodies {
+            _ = try LogIngester(store: LogStore(database: t.database), retentionDays: 90).ingest(body: Array(body.utf8), tenant: nil, now: now)
+        }
+        // Lines written with SQL have no chunk: found line by line.
+        let admin = try PostgresConnection(url: t.databaseURL, statementTimeout: 0)
+        try admin.query("""
+            INSERT INTO log_lines (at, level, service, message, request_id)
+            SELECT now() - (i * 7 || ' s')::interval, 'info', 's' || (i % 3), 'deferred message by hand ' || i, CASE WHEN i % 2 = 0 THEN 'req-x2' END
+            FROM generate_series(1, 30) i
+            """)
+        #expect(try admin.query("SELECT count(DISTINCT chunk) AS n FROM log_lines").int(0, "n") == 24)
         var small = LogStore(database: t.database)
         small.searchWindow = 5
+        small.firstChunkRound = 1   // rounds of 1, 8, 64 chunks: the rule for final hits is tested
         let large = LogStore(database: t.database)
-        for q in ["delivered", "DEFERRED", "/deliv|defer/", "message 1", "nothing-like-this", "req-x2", "REQ-X1"] {
+        for q in ["delivered", "DEFERRED", "/deliv|defer/", "/r+ed mess/", "message 1", "message 2998", "nothing-like-this", "req-x2", "REQ-X1"] {
             for service in [nil, "s1"] {
                 var parameters = [("q", q), ("limit", "9")]
                 if let service { parameters.append(("service", service)) }
@@ -160,7 +173,7 @@ struct LogTests {
                     query.before = (last.at, last.id)
                 }
                 query.before = nil
-                query.limit = 500
+                query.limit = 5000
                 direct = try large.search(query).map(\.id)
                 #expect(viaWindow == direct, "\(q) \(service ?? "")")
                 #expect(direct.isEmpty == (q == "nothing-like-this"), "\(q) \(service ?? "") found \(direct.count)")

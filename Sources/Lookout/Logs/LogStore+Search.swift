@@ -38,17 +38,34 @@ extension LogStore {
     }
 
     /// The search term's condition, its values appended to `parameters`; nil without a term.
-    /// Case-insensitive substring of the message (trigram index) or the exact request ID
-    /// someone pasted from a ticket (b-tree); or a case-insensitive regex.
+    /// Case-insensitive substring of the message or the exact request ID someone pasted
+    /// from a ticket (b-tree); or a case-insensitive regex.
     static func textCondition(_ query: LogQuery, _ parameters: inout [String?]) -> String? {
+        guard let message = messageCondition(query, &parameters) else { return nil }
+        return requestCondition(query, &parameters).map { "(\(message) OR \($0))" } ?? message
+    }
+
+    /// The term's condition on the message; nil without a term.
+    static func messageCondition(_ query: LogQuery, _ parameters: inout [String?]) -> String? {
         guard let text = query.text else { return nil }
-        if query.regex {
-            parameters.append(text)
-            return "message ~* $\(parameters.count)"
-        }
-        parameters.append("%" + likeEscaped(text) + "%")
+        parameters.append(query.regex ? text : "%" + likeEscaped(text) + "%")
+        return query.regex ? "message ~* $\(parameters.count)" : "message ILIKE $\(parameters.count)"
+    }
+
+    /// The term as a pasted request ID; nil without a term or for a regex.
+    static func requestCondition(_ query: LogQuery, _ parameters: inout [String?]) -> String? {
+        guard let text = query.text, !query.regex else { return nil }
         parameters.append(text)
-        return "(message ILIKE $\(parameters.count - 1) OR request_id = $\(parameters.count))"
+        return "request_id = $\(parameters.count)"
+    }
+
+    /// The trigrams a chunk must hold to have lines matching the term (migration 0007), as
+    /// an array literal; nil when the term requires none (shorter than three ASCII
+    /// characters, a regex without a certain literal): then the range is read line by line.
+    static func requiredTrigrams(_ query: LogQuery) -> String? {
+        guard let text = query.text, let trigrams = query.regex ? LogTrigrams.of(regex: text) : LogTrigrams.of(term: text),
+              !trigrams.isEmpty else { return nil }
+        return "{" + trigrams.map(String.init).joined(separator: ",") + "}"
     }
 
     /// Narrows `sql` to lines older than `edge` (a page cursor, or a scanned window's end).
@@ -73,10 +90,9 @@ extension LogStore {
     ///
     /// A search term is looked for in two steps. First among the newest `searchWindow` (10,000) lines of
     /// the range, read in time order: a common term ("delivered") fills the page there at
-    /// once, where the trigram index would fetch and sort every one of its 178,000 matches
-    /// in a day (1.6 s at p95, measured). Only when the window holds fewer than a page of
-    /// hits does the rest of the range go through the trigram index, which is fast exactly
-    /// then: the term is rare.
+    /// once. Only when the window holds fewer than a page of hits does the rest of the range
+    /// go through the chunk index (`chunkSearch`), which is fast exactly then: the term is
+    /// rare.
     public func search(_ query: LogQuery) throws -> [LogEntry] {
         if query.regex, let text = query.text { try checkRegex(text) }
         return try run { connection in
@@ -85,8 +101,86 @@ extension LogStore {
             guard hits.count < query.limit, let edge else { return hits }
             var rest = query
             rest.limit = query.limit - hits.count
-            return hits + (try Self.page(rest, text: true, edge: (edge.at, edge.id), on: connection))
+            let below = (edge.at, edge.id)
+            guard let trigrams = Self.requiredTrigrams(rest) else { return hits + (try Self.page(rest, text: true, edge: below, on: connection)) }
+            return hits + (try Self.chunkSearch(rest, trigrams: trigrams, edge: below, firstRound: firstChunkRound, on: connection))
         }
+    }
+
+    /// The page of `query` below `edge` through the chunks whose trigrams hold the term's:
+    /// the candidates, newest first, in rounds of 16, 128, 1,024... chunks (`firstChunkRound`), their lines
+    /// tested with the term. A round's hits newer than the oldest chunk it read are final
+    /// (every chunk not read yet ends before it); once a page of them is final, done. Lines
+    /// without a chunk, and lines whose request ID is the term, come from one more statement.
+    static func chunkSearch(_ query: LogQuery, trigrams: String, edge: (at: String, id: Int), firstRound: Int,
+                            on connection: PostgresConnection) throws -> [LogEntry] {
+        let (looseSQL, looseParameters) = looseStatement(query, edge: edge)
+        var found = try decode(try connection.query(looseSQL, looseParameters))
+        var after: (at: String, id: Int)?
+        var round = firstRound
+        while true {
+            let (chunkSQL, chunkParameters) = candidateStatement(query, trigrams: trigrams, edge: edge, after: after, limit: round)
+            let chunks = try connection.query(chunkSQL, chunkParameters)
+            let ids = try chunks.rows.indices.map { try chunks.int($0, "id") ?? 0 }
+            let done = ids.count < round
+            if !ids.isEmpty {
+                let (sql, parameters) = chunkLinesStatement(query, chunks: ids, edge: edge)
+                found += try decode(try connection.query(sql, parameters))
+                after = (try chunks.string(ids.count - 1, "last_at_utc") ?? "", ids[ids.count - 1])
+            }
+            found.sort { ($0.at, $0.id) > ($1.at, $1.id) }
+            if found.count > query.limit { found.removeLast(found.count - query.limit) }
+            // Chunks not read yet end at or before `after.at`: hits newer than that are final.
+            if done { return found }
+            if let after, found.count == query.limit, found[found.count - 1].at > after.at { return found }
+            round = min(round * 8, 16_384)
+        }
+    }
+
+    /// Candidate chunks below `after` (by last line, then id), newest first. A chunk's lines
+    /// are of one day, so chunks that start a day before the range or more are pruned.
+    static func candidateStatement(_ query: LogQuery, trigrams: String, edge: (at: String, id: Int), after: (at: String, id: Int)?,
+                                   limit: Int) -> (sql: String, parameters: [String?]) {
+        var parameters: [String?] = [trigrams, UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to), edge.at]
+        var sql = """
+            SELECT id, to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_at_utc FROM log_chunks
+            WHERE trigrams @> $1::int[] AND last_at >= $2::timestamptz AND first_at >= $2::timestamptz - interval '1 day'
+              AND first_at < $3::timestamptz AND first_at <= $4::timestamptz
+            """
+        if let after {
+            parameters += [after.at, String(after.id)]
+            sql += " AND (last_at, id) < ($5::timestamptz, $6::bigint)"
+        }
+        parameters.append(String(limit))
+        return (sql + " ORDER BY last_at DESC, id DESC LIMIT $\(parameters.count)", parameters)
+    }
+
+    /// The lines of `chunks` that match, below `edge`: the first `query.limit`, newest first.
+    static func chunkLinesStatement(_ query: LogQuery, chunks: [Int], edge: (at: String, id: Int)) -> (sql: String, parameters: [String?]) {
+        var (sql, parameters) = filter(query, text: false)
+        below(edge, &sql, &parameters)
+        let message = messageCondition(query, &parameters)!
+        parameters.append("{" + chunks.map(String.init).joined(separator: ",") + "}")
+        sql += " AND \(message) AND chunk = ANY($\(parameters.count)::bigint[])"
+        parameters.append(String(query.limit))
+        return ("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)", parameters)
+    }
+
+    /// What the chunks do not find: lines stored without a chunk that match, and lines in
+    /// chunks whose request ID is the term while their message does not hold it (those
+    /// whose message does are the chunks' to find). The first `query.limit` below `edge`.
+    static func looseStatement(_ query: LogQuery, edge: (at: String, id: Int)?) -> (sql: String, parameters: [String?]) {
+        var (sql, parameters) = filter(query, text: false)
+        below(edge, &sql, &parameters)
+        sql += " AND (\(looseCondition(query, &parameters)))"
+        parameters.append(String(query.limit))
+        return ("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC LIMIT $\(parameters.count)", parameters)
+    }
+
+    static func looseCondition(_ query: LogQuery, _ parameters: inout [String?]) -> String {
+        let message = messageCondition(query, &parameters)!
+        guard let request = requestCondition(query, &parameters) else { return "chunk IS NULL AND \(message)" }
+        return "(chunk IS NULL AND (\(message) OR \(request))) OR (chunk IS NOT NULL AND \(request) AND NOT \(message))"
     }
 
     /// The page of `query` below `edge`, as one plain statement.
@@ -196,9 +290,25 @@ extension LogStore {
         }
     }
 
+    /// With a term that requires trigrams: the lines of the candidate chunks that match,
+    /// and the loose ones (`looseStatement`), sorted together; else one filtered scan.
     static func exportStatement(_ query: LogQuery) -> (sql: String, parameters: [String?]) {
-        let (sql, parameters) = filter(query)
-        return ("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC", parameters)
+        guard let trigrams = requiredTrigrams(query) else {
+            let (sql, parameters) = filter(query)
+            return ("SELECT \(columns) FROM log_lines WHERE \(sql) ORDER BY at DESC, id DESC", parameters)
+        }
+        var (base, parameters) = filter(query, text: false)
+        let message = messageCondition(query, &parameters)!
+        let loose = looseCondition(query, &parameters)
+        parameters.append(trigrams)
+        return ("""
+            SELECT \(columns) FROM log_lines WHERE \(base) AND \(message) AND chunk IN (
+                SELECT id FROM log_chunks WHERE trigrams @> $\(parameters.count)::int[] AND last_at >= $1::timestamptz
+                  AND first_at >= $1::timestamptz - interval '1 day' AND first_at < $2::timestamptz)
+            UNION ALL
+            SELECT \(columns) FROM log_lines WHERE \(base) AND (\(loose))
+            ORDER BY at_utc DESC, id DESC
+            """, parameters)
     }
 
     static func decode(_ result: PostgresResult) throws -> [LogEntry] {

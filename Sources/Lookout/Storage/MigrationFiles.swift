@@ -8,5 +8,6 @@ enum MigrationFiles {
         ("0004_throughput_index.sql", PackageResources._004_throughput_index_sql),
         ("0005_log_services_tenant.sql", PackageResources._005_log_services_tenant_sql),
         ("0006_log_problems_index.sql", PackageResources._006_log_problems_index_sql),
+        ("0007_log_chunks.sql", PackageResources._007_log_chunks_sql),
     ]
 }

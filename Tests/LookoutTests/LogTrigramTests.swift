@@ -1,0 +1,100 @@
+import Foundation
+import Postgres
+import Testing
+@testable import Lookout
+
+/// The chunk index (migration 0007) may admit chunks without a match, never miss one: when
+/// PostgreSQL's ILIKE or `~*` finds a term in a message, the message's trigrams hold all of
+/// the term's. And Swift's trigrams of a message are the SQL function's.
+@Suite("Trigrams of the chunk index", .serialized)
+struct LogTrigramTests {
+    static let hostile = [
+        "", "a", "ab", "abc", "ABC", "Payment declined: card_expired", "KELVIN \u{212A}elvin OK", "\u{0130}stanbul İSTANBUL",
+        "café CAFÉ naïve", "emoji 🚀 between AB🚀CD", "tab\tand\nnewline\r\n", "quote ' \" \\ backslash", "ünïcödé ÜNÏCÖDÉ",
+        "\u{212A}", "x\u{0130}", "日本語のログ message 42", "   spaces   ", "%_%", "ŉ ǰ ΐ ﬀ ß SS ẞ",
+    ]
+
+    @Test func swiftAndSQLAgree() throws {
+        let t = try TestStores()
+        for message in Self.hostile {
+            var collector = LogTrigrams.Collector()
+            collector.add(message: message)
+            let swift = collector.finish()
+            let sql = try t.query("SELECT (SELECT array_agg(c ORDER BY c) FROM unnest(log_trigrams($1)) c)::text AS t", [message]).string(0, "t") ?? "{}"
+            #expect(swift == sql, "\(message)")
+        }
+        // A chunk is the union of its messages, with a break between them.
+        var collector = LogTrigrams.Collector()
+        for message in Self.hostile { collector.add(message: message) }
+        let swift = collector.finish()
+        let sql = try t.query("SELECT (SELECT array_agg(c ORDER BY c) FROM unnest(log_trigrams(array_to_string($1::text[], U&'\\0080'))) c)::text AS t",
+                              [LogStore.arrayLiteral(Self.hostile)]).string(0, "t")
+        #expect(swift == sql)
+        // And the collector starts afresh after each chunk.
+        collector.add(message: "abc")
+        #expect(collector.finish() == "{\(0x61 << 14 | 0x62 << 7 | 0x63)}")
+    }
+
+    /// Every pair of message and term PostgreSQL matches, including case changes of every
+    /// kind and non-ASCII letters, has the term's trigrams in the message's.
+    @Test func noMatchIsMissed() throws {
+        let t = try TestStores()
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("aAbBkK iIıİ\u{212A}éÉ-:._ßẞ🚀0") + ["ab", "Ab", "kelvin", "ISTANBUL"].flatMap { Array($0) }
+        var messages = Self.hostile
+        for _ in 0..<300 { messages.append(String((0..<Int.random(in: 3...14, using: &random)).map { _ in alphabet.randomElement(using: &random)! })) }
+        var terms: [String] = []
+        for message in messages {
+            let characters = Array(message)
+            guard characters.count >= 3 else { continue }
+            let start = Int.random(in: 0..<(characters.count - 2), using: &random)
+            let end = Int.random(in: (start + 3)...characters.count, using: &random)
+            let piece = String(characters[start..<end])
+            terms += [piece, piece.uppercased(), piece.lowercased()]
+        }
+        let rows = try t.query("""
+            SELECT m, q, m ILIKE '%' || replace(replace(replace(q, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS ilike,
+                   m ~* regexp_replace(q, '([.*+?^${}()|\\[\\]\\\\])', '\\\\\\1', 'g') AS regex
+            FROM unnest($1::text[]) m, unnest($2::text[]) q
+            WHERE m ILIKE '%' || replace(replace(replace(q, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+               OR m ~* regexp_replace(q, '([.*+?^${}()|\\[\\]\\\\])', '\\\\\\1', 'g')
+            """, [LogStore.arrayLiteral(messages), LogStore.arrayLiteral(terms)])
+        #expect(rows.rows.count > 500)
+        for row in rows.rows.indices {
+            let message = try rows.string(row, "m") ?? "", term = try rows.string(row, "q") ?? ""
+            var collector = LogTrigrams.Collector()
+            collector.add(message: message)
+            let held = Set(collector.finish().dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) })
+            if try rows.bool(row, "ilike") == true {
+                #expect(Set(LogTrigrams.of(term: term)).isSubset(of: held), "ILIKE: '\(term)' in '\(message)'")
+            }
+            guard try rows.bool(row, "regex") == true else { continue }
+            let escaped = term.unicodeScalars.map { ".*+?^${}()|[]\\".unicodeScalars.contains($0) ? "\\" + String($0) : String($0) }.joined()
+            let fromRegex = try #require(LogTrigrams.of(regex: escaped))
+            #expect(Set(fromRegex).isSubset(of: held), "regex: '\(escaped)' in '\(message)'")
+        }
+    }
+
+    @Test(arguments: [
+        ("payment declined", ["payment declined"]),
+        ("order [0-9]+: card", ["order ", ": card"]),
+        ("colou?r", ["colo", "r"]),
+        ("ab*c", ["a", "c"]),
+        ("ab+c", ["ab", "c"]),
+        ("a{2,3}bc", ["bc"]),
+        ("^error: (db|cache) down$", ["error: ", " down"]),
+        ("\\.com\\b", [".com"]),
+        ("req-[a-f0-9]{6}", ["req-"]),
+        ("x[]a]y", ["x", "y"]),
+        ("x[[:alpha:]]y", ["x", "y"]),
+        ("lazy.*?end", ["lazy", "end"]),
+    ] as [(String, [String])])
+    func regexRunsAreWhatEveryMatchHolds(pattern: String, runs: [String]) {
+        #expect(LogTrigrams.requiredRuns(pattern) == runs)
+    }
+
+    @Test(arguments: ["error|warning", "(?i)abc", "***=abc", "\\x41bc", "\\u00e9t\\u00e9", "(a)\\1", "[unclosed", "(unclosed"])
+    func unsureRegexesRequireNothing(pattern: String) {
+        #expect(LogTrigrams.of(regex: pattern) == nil)
+    }
+}
