@@ -69,6 +69,44 @@ struct LogPlanTests {
         }
     }
 
+    /// The statements of a text search below the window reach lines through indexes: the
+    /// chunks through their trigram index, a chunk's lines through log_lines_chunk, the loose
+    /// lines through their partial index and the request IDs'. With sequential scans
+    /// forbidden, a Seq Scan left in a plan means no index serves it.
+    @Test func textSearchesReadChunksAndLinesThroughIndexes() throws {
+        let t = try TestStores()
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        var body = LogTests.history()
+        for index in 0..<5_000 {   // enough lines in enough chunks that reading them all costs more
+            body += #"{"timestamp": "\#(isoAgo(Double(200 + index)))", "level": "info", "service": "api", "message": "GET /health 200 \#(index)", "request_id": "r\#(index)"}"# + "\n"
+        }
+        _ = try LogIngester(store: LogStore(database: t.database), retentionDays: 90).ingest(body: Array(body.utf8), tenant: nil, now: now)
+        try t.query("ANALYZE log_lines")
+        try t.query("ANALYZE log_chunks")
+        let edge = ("2999-01-01T00:00:00.000000Z", Int.max)
+        var statements: [(String, (sql: String, parameters: [String?]), String)] = []
+        for q in ["declined", "/card_(expired|declined)/", "req-7f3a9c"] {
+            let query = try LogQuery(Parameters([("q", q), ("range", "7d")]), now: now, retentionDays: 90)
+            let trigrams = try #require(LogStore.requiredTrigrams(query))
+            statements.append(("candidates \(q)", LogStore.candidateStatement(query, trigrams: trigrams, edge: edge, after: edge, limit: 16), "log_chunks_trigrams"))
+            statements.append(("chunk lines \(q)", LogStore.chunkLinesStatement(query, chunks: [1, 2], edge: edge), "log_lines_chunk"))
+            statements.append(("loose \(q)", LogStore.looseStatement(query, edge: edge), "log_lines_unchunked"))
+            statements.append(("export \(q)", LogStore.exportStatement(query), "log_lines_chunk"))
+        }
+        try t.database.withConnection { connection in
+            try connection.query("SET enable_seqscan = off")
+            defer { _ = try? connection.query("RESET ALL") }
+            for (name, statement, index) in statements {
+                let text = try plan(statement, on: connection)
+                #expect(!text.contains(#""Seq Scan""#), "\(name) scans: \(text)")
+                // Each partition's index is attached to the partitioned one it was made from.
+                let children = try connection.query("SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = $1::regclass", [index])
+                    .rows.compactMap { $0[0] }
+                #expect(!children.isEmpty && children.contains { text.contains(#""\#($0)""#) }, "\(name) does not use \(index): \(text)")
+            }
+        }
+    }
+
     func plan(_ statement: (sql: String, parameters: [String?]), on connection: PostgresConnection) throws -> String {
         let result = try connection.query("EXPLAIN (FORMAT JSON) " + statement.sql, statement.parameters)
         return try #require(try result.string(0, "QUERY PLAN"))

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Testing
+import Web
 @testable import Lookout
 
 /// The chunk index (migration 0007) may admit chunks without a match, never miss one: when
@@ -73,6 +74,36 @@ struct LogTrigramTests {
             let fromRegex = try #require(LogTrigrams.of(regex: escaped))
             #expect(Set(fromRegex).isSubset(of: held), "regex: '\(escaped)' in '\(message)'")
         }
+    }
+
+    /// Lines stored before migration 0007 are put in chunks by it (128 by id within each
+    /// day and tenant), and found through them.
+    @Test func theMigrationChunksTheLinesStoredBefore() throws {
+        let t = try TestStores(migrate: false)
+        try t.database.withConnection { try Migrator(migrations: Migrator.bundled().filter { $0.version <= 6 }).migrate($0) }
+        try t.query("SELECT ensure_log_partition((now() AT TIME ZONE 'UTC')::date - d) FROM generate_series(0, 1) d")
+        try t.query("""
+            INSERT INTO log_lines (at, level, service, message, tenant)
+            SELECT now() - (i || ' min')::interval, 'info', 'api', CASE WHEN i = 1234 THEN 'the Needle line' ELSE 'hay ' || i END,
+                   CASE WHEN i % 3 = 0 THEN 'acme' END
+            FROM generate_series(1, 2000) i
+            """)
+        try t.database.withConnection { try Migrator().migrate($0) }
+        #expect(try t.query("SELECT count(*) AS n FROM log_lines WHERE chunk IS NULL").int(0, "n") == 0)
+        let expected = try t.query("""
+            SELECT sum(ceil(n / 128.0))::int AS n FROM (SELECT count(*) AS n FROM log_lines GROUP BY (at AT TIME ZONE 'UTC')::date, tenant) g
+            """).int(0, "n")
+        #expect(try t.query("SELECT count(*) AS n FROM log_chunks").int(0, "n") == expected)
+        // Every chunk holds the trigrams of each of its lines, and only its own lines.
+        #expect(try t.query("""
+            SELECT count(*) AS n FROM log_lines l JOIN log_chunks c ON c.id = l.chunk
+            WHERE NOT c.trigrams @> log_trigrams(l.message) OR c.tenant IS DISTINCT FROM l.tenant OR l.at NOT BETWEEN c.first_at AND c.last_at
+            """).int(0, "n") == 0)
+        var store = LogStore(database: t.database)
+        store.searchWindow = 10
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        let found = try store.search(LogQuery(Parameters([("q", "NEEDLE"), ("range", "7d")]), now: now, retentionDays: 90))
+        #expect(found.map(\.message) == ["the Needle line"])
     }
 
     @Test(arguments: [

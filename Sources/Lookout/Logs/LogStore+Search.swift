@@ -114,6 +114,11 @@ extension LogStore {
     /// without a chunk, and lines whose request ID is the term, come from one more statement.
     static func chunkSearch(_ query: LogQuery, trigrams: String, edge: (at: String, id: Int), firstRound: Int,
                             on connection: PostgresConnection) throws -> [LogEntry] {
+        // The planner estimates a term's common trigrams as matching most chunks, rightly,
+        // and then reads every chunk's trigram array instead of the index (0.4 s for a day,
+        // against 0.02 s): the index answers `@>` exactly, without the arrays.
+        try connection.query("SELECT set_config('enable_seqscan', 'off', true)")
+        defer { _ = try? connection.query("SELECT set_config('enable_seqscan', 'on', true)") }
         let (looseSQL, looseParameters) = looseStatement(query, edge: edge)
         var found = try decode(try connection.query(looseSQL, looseParameters))
         var after: (at: String, id: Int)?
@@ -278,6 +283,8 @@ extension LogStore {
         let (sql, parameters) = Self.exportStatement(query)
         try run(on: exportDatabase ?? database) { connection in
             try connection.transaction { tx in
+                // As in chunkSearch: the chunks through their index, not their arrays.
+                if Self.requiredTrigrams(query) != nil { try tx.query("SELECT set_config('enable_seqscan', 'off', true)") }
                 try tx.query("DECLARE log_export NO SCROLL CURSOR FOR \(sql)", parameters)
                 while true {
                     let rows = try Self.decode(try tx.query("FETCH \(batch) FROM log_export"))
