@@ -91,7 +91,7 @@ struct LogPlanTests {
             statements.append(("candidates \(q)", LogStore.candidateStatement(query, trigrams: trigrams, edge: edge, after: edge, limit: 16), "log_chunks_trigrams"))
             statements.append(("chunk lines \(q)", LogStore.chunkLinesStatement(query, chunks: [1, 2], edge: edge), "log_lines_chunk"))
             statements.append(("loose \(q)", LogStore.looseStatement(query, edge: edge), "log_lines_unchunked"))
-            statements.append(("export \(q)", LogStore.exportStatement(query), "log_lines_chunk"))
+            statements.append(("export \(q)", LogStore.exportStatement(query, throughChunks: true), "log_lines_chunk"))
         }
         try t.database.withConnection { connection in
             try connection.query("SET enable_seqscan = off")

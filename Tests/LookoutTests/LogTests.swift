@@ -1,5 +1,5 @@
 import Foundation
-import Lookout
+@testable import Lookout
 import Postgres
 import Testing
 import TestSupport
@@ -178,6 +178,12 @@ struct LogTests {
                 #expect(viaWindow == direct, "\(q) \(service ?? "")")
                 #expect(direct.isEmpty == (q == "nothing-like-this"), "\(q) \(service ?? "") found \(direct.count)")
                 #expect(Set(viaWindow).count == viaWindow.count)
+                // The export's two statements, through chunks and streamed, agree with it.
+                for throughChunks in [true, false] {
+                    let (sql, parameters) = LogStore.exportStatement(query, throughChunks: throughChunks)
+                    let exported = try admin.query(sql, parameters).rows.compactMap { $0[0].flatMap { Int($0) } }
+                    #expect(exported == direct, "export \(q) \(service ?? "") through chunks: \(throughChunks)")
+                }
             }
         }
     }
