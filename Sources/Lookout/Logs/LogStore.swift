@@ -9,7 +9,7 @@ public struct LogStore: Sendable {
     public private(set) var scope: TenantScope = .all
     /// statement_timeout of each search statement (an export's each FETCH), in ms.
     public var searchTimeoutMilliseconds = 10_000
-    /// Lines a text search reads newest first before it turns to the trigram index.
+    /// Lines a text search reads newest first before it turns to the chunk index.
     public var searchWindow = 10_000
     /// Candidate chunks the chunk index's first round reads (then 8 times as many each round).
     public var firstChunkRound = 16
