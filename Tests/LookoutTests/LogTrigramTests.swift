@@ -106,6 +106,41 @@ struct LogTrigramTests {
         #expect(found.map(\.message) == ["the Needle line"])
     }
 
+    /// Random regexes of the characters that make ARE syntax, against random messages:
+    /// wherever PostgreSQL's `~*` matches, the message holds every trigram required.
+    @Test func noRegexMatchIsMissed() throws {
+        let t = try TestStores()
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "c", "k", "K", " ", "-", "[", "]", "\\", "{", "}", "|", "(", ")", "*", "+", "?", ".", "^", "$", "1", "2", ",",
+                      "abc", "ab", "bca", "?:", "?=", "?!", "[:alpha:]", "\\d", "\\]", "\\[", "\\{"]
+        let patterns = (0..<2_000).map { _ in (0..<Int.random(in: 2...9, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        let words = ["abc", "ab", "bca", "cab", "a", "b", "c", "k", "K", " ", "-", "{", "}", "[", "]", "(", ")", "|", "*", ".", "1", "2", ","]
+        let messages = (0..<600).map { _ in (0..<Int.random(in: 1...7, using: &random)).map { _ in words.randomElement(using: &random)! }.joined() }
+            + ["abc", "abcabc", "a b c", "[abc]", "{}", "ab{}xyz", "wxyz}", "]error", "[error]", "kkk", "abcd{"]
+        try t.database.withConnection { connection in
+            try connection.query("""
+                CREATE FUNCTION pg_temp.compiles(p text) RETURNS boolean LANGUAGE plpgsql AS $$
+                BEGIN PERFORM '' ~* p; RETURN true; EXCEPTION WHEN invalid_regular_expression THEN RETURN false; END $$
+                """)
+            let valid = try connection.query("SELECT p FROM unnest($1::text[]) p WHERE pg_temp.compiles(p)", [LogStore.arrayLiteral(patterns)]).rows.compactMap { $0[0] }
+            #expect(valid.count > 300)
+            let rows = try connection.query("SELECT m, p FROM unnest($1::text[]) m, unnest($2::text[]) p WHERE m ~* p",
+                                            [LogStore.arrayLiteral(messages), LogStore.arrayLiteral(valid)])
+            #expect(rows.rows.count > 1_000)
+            var checked = 0
+            for row in rows.rows {
+                let message = row[0] ?? "", pattern = row[1] ?? ""
+                guard let required = LogTrigrams.of(regex: pattern) else { continue }
+                var collector = LogTrigrams.Collector()
+                collector.add(message: message)
+                let held = Set(collector.finish().dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) })
+                #expect(Set(required).isSubset(of: held), "regex '\(pattern)' matches '\(message)'")
+                if !required.isEmpty { checked += 1 }
+            }
+            #expect(checked > 100)
+        }
+    }
+
     @Test(arguments: [
         ("payment declined", ["payment declined"]),
         ("order [0-9]+: card", ["order ", ": card"]),
@@ -119,12 +154,15 @@ struct LogTrigramTests {
         ("x[]a]y", ["x", "y"]),
         ("x[[:alpha:]]y", ["x", "y"]),
         ("lazy.*?end", ["lazy", "end"]),
+        ("[\\]abc]x", ["x"]),              // in ARE a backslash escapes inside brackets
+        ("[\\[\\]]error", ["error"]),
     ] as [(String, [String])])
     func regexRunsAreWhatEveryMatchHolds(pattern: String, runs: [String]) {
         #expect(LogTrigrams.requiredRuns(pattern) == runs)
     }
 
-    @Test(arguments: ["error|warning", "(?i)abc", "***=abc", "\\x41bc", "\\u00e9t\\u00e9", "(a)\\1", "[unclosed", "(unclosed"])
+    @Test(arguments: ["error|warning", "(?i)abc", "***=abc", "\\x41bc", "\\u00e9t\\u00e9", "(a)\\1", "[unclosed", "(unclosed",
+                      "abcd{|wxyz}", "ab{[}]xyz"])
     func unsureRegexesRequireNothing(pattern: String) {
         #expect(LogTrigrams.of(regex: pattern) == nil)
     }

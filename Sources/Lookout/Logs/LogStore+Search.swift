@@ -125,7 +125,7 @@ extension LogStore {
         // Candidates are fetched up to 16,384 at a time (one statement: 20-30 ms for a day
         // of common trigrams), and read in rounds from there.
         var pending: ArraySlice<(id: Int, lastAt: String)> = [], fetched: (at: String, id: Int)?, exhausted = false
-        var round = firstRound
+        var round = max(1, firstRound)
         var read = 0, hits = 0
         while true {
             if pending.count < round, !exhausted {

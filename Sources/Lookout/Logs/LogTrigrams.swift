@@ -138,6 +138,8 @@ enum LogTrigrams {
                 end()
                 index = close + 1
                 continue
+            case "{" where !(index + 1 < characters.count && ("0"..."9").contains(characters[index + 1])):
+                return nil   // not a bound: a literal brace in ARE; rare enough to require nothing
             case "*", "?", "{":
                 // The character before may be absent or repeated: it is not required.
                 if !run.isEmpty { run.removeLast() }
@@ -182,7 +184,7 @@ enum LogTrigrams {
                 continue
             }
             if character == "]" { return index }
-            index += 1
+            index += character == "\\" ? 2 : 1   // in ARE a backslash escapes inside brackets too: [\]a]
         }
         return nil
     }
