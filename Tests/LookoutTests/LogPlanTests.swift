@@ -88,7 +88,7 @@ struct LogPlanTests {
         for q in ["declined", "/card_(expired|declined)/", "req-7f3a9c"] {
             let query = try LogQuery(Parameters([("q", q), ("range", "7d")]), now: now, retentionDays: 90)
             let trigrams = try #require(LogStore.requiredTrigrams(query))
-            statements.append(("candidates \(q)", LogStore.candidateStatement(query, trigrams: trigrams, edge: edge, after: edge, limit: 16), "log_chunks_trigrams"))
+            statements.append(("candidates \(q)", try candidatesBody(t, trigrams: trigrams), "log_chunks_trigrams"))
             statements.append(("chunk lines \(q)", LogStore.chunkLinesStatement(query, chunks: [1, 2], edge: edge), "log_lines_chunk"))
             statements.append(("loose \(q)", LogStore.looseStatement(query, edge: edge), "log_lines_unchunked"))
             statements.append(("export \(q)", LogStore.exportStatement(query, throughChunks: true), "log_lines_chunk"))
@@ -105,6 +105,41 @@ struct LogPlanTests {
                 #expect(!children.isEmpty && children.contains { text.contains(#""\#($0)""#) }, "\(name) does not use \(index): \(text)")
             }
         }
+    }
+
+    /// The body of `log_chunk_candidates` (migration 0008) with its arguments as parameters:
+    /// EXPLAIN does not show what a function runs.
+    func candidatesBody(_ t: TestStores, trigrams: String) throws -> (sql: String, parameters: [String?]) {
+        var body = try #require(try t.query("SELECT prosrc FROM pg_proc WHERE proname = 'log_chunk_candidates'").string(0, "prosrc"))
+        for (index, (name, type)) in [("required", "int[]"), ("since", "timestamptz"), ("until", "timestamptz"), ("newest", "timestamptz"),
+                                      ("after_at", "timestamptz"), ("after_id", "bigint"), ("most", "int")].enumerated() {
+            body = body.replacingOccurrences(of: "\\b\(name)\\b", with: "\\$\(index + 1)::\(type)", options: .regularExpression)   // \$: not a group
+        }
+        let now = "2999-01-01T00:00:00Z"
+        return (body, [trigrams, "2000-01-01T00:00:00Z", now, now, now, String(Int.max), "16"])
+    }
+
+    /// A tenant-bound user's candidates are its tenant's chunks only: the function runs as
+    /// the owner, past row-level security, and applies the policy itself.
+    @Test func aTenantsCandidateChunksAreItsOwn() throws {
+        let t = try TestStores()
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        let ingester = LogIngester(store: LogStore(database: t.database), retentionDays: 90)
+        for tenant in ["acme", "globex", nil] {
+            let body = #"{"timestamp": "\#(isoAgo(5))", "message": "shared words of every tenant"}"# + "\n"
+            _ = try ingester.ingest(body: Array(body.utf8), tenant: tenant, now: now)
+        }
+        let query = try LogQuery(Parameters([("q", "words of every")]), now: now, retentionDays: 90)
+        let (sql, parameters) = LogStore.candidateStatement(query, trigrams: try #require(LogStore.requiredTrigrams(query)), edge: nil, after: nil, limit: nil)
+        func candidates(_ scope: TenantScope) throws -> Set<String> {
+            let ids = try t.database.withConnection(scope: scope) { try $0.query(sql, parameters).rows.compactMap { $0[0] } }
+            guard !ids.isEmpty else { return [] }
+            return Set(try t.query("SELECT coalesce(tenant, '-') AS tenant FROM log_chunks WHERE id = ANY($1::bigint[])", ["{" + ids.joined(separator: ",") + "}"])
+                .rows.compactMap { $0[0] })
+        }
+        #expect(try candidates(.tenant("acme")) == ["acme"])
+        #expect(try candidates(.tenant("initech")) == [])
+        #expect(try candidates(.all) == ["acme", "globex", "-"])
     }
 
     func plan(_ statement: (sql: String, parameters: [String?]), on connection: PostgresConnection) throws -> String {

@@ -171,22 +171,17 @@ extension LogStore {
         return max(last, min(most, Int(min(needed, Double(most)))))
     }
 
-    /// Candidate chunks below `after` (by last line, then id), newest first. A chunk's lines
-    /// are of one day, so chunks that start a day before the range or more are pruned.
-    static func candidateStatement(_ query: LogQuery, trigrams: String, edge: (at: String, id: Int), after: (at: String, id: Int)?,
-                                   limit: Int) -> (sql: String, parameters: [String?]) {
-        var parameters: [String?] = [trigrams, UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to), edge.at]
-        var sql = """
-            SELECT id, to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_at_utc FROM log_chunks
-            WHERE trigrams @> $1::int[] AND last_at >= $2::timestamptz AND first_at >= $2::timestamptz - interval '1 day'
-              AND first_at < $3::timestamptz AND first_at <= $4::timestamptz
-            """
-        if let after {
-            parameters += [after.at, String(after.id)]
-            sql += " AND (last_at, id) < ($5::timestamptz, $6::bigint)"
-        }
-        parameters.append(String(limit))
-        return (sql + " ORDER BY last_at DESC, id DESC LIMIT $\(parameters.count)", parameters)
+    /// Candidate chunks below `after` (by last line, then id), newest first, through
+    /// `log_chunk_candidates` (migration 0008): the trigram index for tenant-bound users too.
+    static func candidateStatement(_ query: LogQuery, trigrams: String, edge: (at: String, id: Int)?, after: (at: String, id: Int)?,
+                                   limit: Int?) -> (sql: String, parameters: [String?]) {
+        let parameters: [String?] = [trigrams, UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to),
+                                     edge?.at ?? UTCTime.format(microseconds: query.to), after?.at, after.map { String($0.id) }, limit.map(String.init)]
+        return ("""
+            SELECT id, to_char(last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_at_utc
+            FROM log_chunk_candidates($1::int[], $2::timestamptz, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6::bigint, $7::int)
+            ORDER BY last_at DESC, id DESC
+            """, parameters)
     }
 
     /// The lines of `chunks` that match, below `edge`: the first `query.limit`, newest first.
@@ -336,7 +331,8 @@ extension LogStore {
             last_at >= $1::timestamptz AND first_at >= $1::timestamptz - interval '1 day' AND first_at < $2::timestamptz
             """
         let bounds = [UTCTime.format(microseconds: query.from), UTCTime.format(microseconds: query.to)]
-        let candidates = try connection.query("SELECT count(*) AS n FROM log_chunks WHERE \(range) AND trigrams @> $3::int[]", bounds + [trigrams]).int(0, "n") ?? 0
+        let (sql, parameters) = candidateStatement(query, trigrams: trigrams, edge: nil, after: nil, limit: nil)
+        let candidates = try connection.query("SELECT count(*) AS n FROM (\(sql)) c", parameters).int(0, "n") ?? 0
         try connection.query("SELECT set_config('enable_seqscan', 'on', true)")
         defer { _ = try? connection.query("SELECT set_config('enable_seqscan', 'off', true)") }
         let all = try connection.query("SELECT count(*) AS n FROM log_chunks WHERE \(range)", bounds).int(0, "n") ?? 0
@@ -356,8 +352,7 @@ extension LogStore {
         parameters.append(trigrams)
         return ("""
             SELECT \(columns) FROM log_lines WHERE \(base) AND \(message) AND chunk IN (
-                SELECT id FROM log_chunks WHERE trigrams @> $\(parameters.count)::int[] AND last_at >= $1::timestamptz
-                  AND first_at >= $1::timestamptz - interval '1 day' AND first_at < $2::timestamptz)
+                SELECT id FROM log_chunk_candidates($\(parameters.count)::int[], $1::timestamptz, $2::timestamptz, $2::timestamptz, NULL, NULL, NULL))
             UNION ALL
             SELECT \(columns) FROM log_lines WHERE \(base) AND (\(loose))
             ORDER BY at_utc DESC, id DESC

@@ -9,5 +9,6 @@ enum MigrationFiles {
         ("0005_log_services_tenant.sql", PackageResources._005_log_services_tenant_sql),
         ("0006_log_problems_index.sql", PackageResources._006_log_problems_index_sql),
         ("0007_log_chunks.sql", PackageResources._007_log_chunks_sql),
+        ("0008_log_chunk_candidates.sql", PackageResources._008_log_chunk_candidates_sql),
     ]
 }
