@@ -140,6 +140,26 @@ struct LogPlanTests {
         #expect(try candidates(.tenant("acme")) == ["acme"])
         #expect(try candidates(.tenant("initech")) == [])
         #expect(try candidates(.all) == ["acme", "globex", "-"])
+
+        // Another login that was granted lookout_tenant (another database's owner on the
+        // same cluster) is not the owner: without SET ROLE it still gets only the tenant it
+        // names, as the policy would give it.
+        let other = "lookout_other_\(UInt32.random(in: 0...UInt32.max))"
+        try t.query("CREATE ROLE \(other) LOGIN")   // a name made here, not input
+        defer { _ = try? t.query("DROP ROLE \(other)") }
+        try t.query("GRANT lookout_tenant TO \(other)")
+        defer { _ = try? t.query("REVOKE lookout_tenant FROM \(other)") }
+        let url = t.databaseURL.replacingOccurrences(of: "://lookout@", with: "://\(other)@")
+        #expect(url != t.databaseURL)
+        do {
+            let outsider = try PostgresConnection(url: url)
+            #expect(try outsider.query(sql, parameters).rows.isEmpty)
+            let named = try outsider.transaction { tx in
+                try tx.query("SELECT set_config('lookout.tenant', 'globex', true)")
+                return try tx.query(sql, parameters).rows.compactMap { $0[0] }
+            }
+            #expect(named.count == 1)
+        }
     }
 
     func plan(_ statement: (sql: String, parameters: [String?]), on connection: PostgresConnection) throws -> String {
