@@ -11,7 +11,8 @@ public struct LogStore: Sendable {
     public var searchTimeoutMilliseconds = 10_000
     /// Lines a text search reads newest first before it turns to the chunk index.
     public var searchWindow = 10_000
-    /// Candidate chunks the chunk index's first round reads (then 8 times as many each round).
+    /// Candidate chunks the chunk index's first round reads (then as many as the hits so
+    /// far say a page needs: `LogStore.nextRound`).
     public var firstChunkRound = 16
     /// Exports hold a connection for as long as the client takes to download; they get
     /// their own small pool so that slow downloads never starve pages and sign-ins.
